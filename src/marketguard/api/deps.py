@@ -1,0 +1,30 @@
+"""Request-scoped dependencies: settings, the unit of work, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from marketguard.config import Settings
+from marketguard.uow import unit_of_work
+
+
+def get_settings(request: Request) -> Settings:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def get_session(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
+    """One unit of work per request: commit when the route returns, roll back on error."""
+    with unit_of_work(settings) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+# scope="function": commit before the answer is sent, so a failed commit is an error
+# answer rather than a success the client believes in.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -1,0 +1,1 @@
+"""Tamper-evident operation log: every state change, hash-chained and signed."""

@@ -1,0 +1,77 @@
+"""Audit routes for auditors: read the log and verify it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from marketguard.api.deps import SessionDep, SettingsDep
+from marketguard.audit import service
+from marketguard.audit.verify import verify_chain
+from marketguard.auth.deps import Auditor
+from marketguard.uow import audit_context
+
+router = APIRouter(tags=["audit"])
+
+
+class AuditRecordRead(BaseModel):
+    id: str
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    reason: str | None
+    before_digest: str | None
+    after_digest: str | None
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditRecordRead]
+    next: str | None
+
+
+class VerificationRead(BaseModel):
+    ok: bool
+    kind: str
+    record_id: str | None
+    message: str
+    records: int
+
+
+@router.get("/audit/records", response_model=AuditPage)
+def list_records(
+    principal: Auditor,
+    session: SessionDep,
+    cursor: str | None = None,
+    object_id: str | None = None,
+    limit: int = 100,
+) -> AuditPage:
+    """Page through the audit log in chain order; ``cursor`` is the last seq seen."""
+    after = int(cursor) if cursor and cursor.isdigit() else 0
+    rows = service.list_records(
+        session, after_seq=after, limit=min(max(limit, 1), 500), object_id=object_id
+    )
+    items = [AuditRecordRead.model_validate(r, from_attributes=True) for r in rows]
+    next_cursor = str(rows[-1].seq) if len(rows) == limit else None
+    return AuditPage(items=items, next=next_cursor)
+
+
+@router.get("/audit/verification", response_model=VerificationRead)
+def verify(
+    principal: Auditor, session: SessionDep, settings: SettingsDep, request: Request
+) -> VerificationRead:
+    """Verify the whole chain against the signed head and name the first problem."""
+    context = audit_context(settings)
+    finding = verify_chain(session, context.key, context.checkpoints.read())
+    return VerificationRead(
+        ok=finding.ok,
+        kind=finding.kind,
+        record_id=finding.record_id,
+        message=finding.message,
+        records=finding.records,
+    )

@@ -1,0 +1,1 @@
+"""Brands, their IP rights and what they know about their genuine products."""

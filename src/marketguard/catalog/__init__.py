@@ -1,0 +1,1 @@
+"""The marketplace being protected: sellers, listings, orders."""

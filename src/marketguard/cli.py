@@ -1,0 +1,113 @@
+"""The ``marketguard`` command.
+
+Each domain contributes its commands through ``register(app)`` in its
+``commands.py``. Errors a user can cause print one line and exit non-zero; only a
+bug shows a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from marketguard import __version__
+from marketguard.audit import commands as audit_commands
+from marketguard.auth import commands as auth_commands
+from marketguard.brands import commands as brands_commands
+from marketguard.catalog import commands as catalog_commands
+from marketguard.cli_support import EXIT_ERROR, console, err_console
+from marketguard.config import get_settings
+from marketguard.errors import MarketguardError
+
+app = typer.Typer(
+    name="marketguard",
+    help="Trust & safety for online marketplaces. Start with `marketguard demo`, or:\n\n"
+    "  marketguard db upgrade            create the database\n\n"
+    "  marketguard simulate --out sim    make a synthetic marketplace\n\n"
+    "  marketguard brands import sim/brands\n\n"
+    "  marketguard catalog import --sellers sim/sellers.jsonl --listings sim/listings.jsonl\n\n"
+    "  marketguard serve                 serve the API on http://127.0.0.1:8000/docs\n\n"
+    "Configuration comes from MARKETGUARD_* environment variables (docs/configuration.md).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or migrate it to the newest schema."""
+    from marketguard.migrate import upgrade
+
+    settings = get_settings()
+    revision = upgrade(settings.database_url)
+    console.print(f"database at revision {revision} ({_safe_url(settings.database_url)})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs)."""
+    import uvicorn
+
+    from marketguard.migrate import current_revision, head_revision
+
+    settings = get_settings()
+    if current_revision(settings.database_url) != head_revision(settings.database_url):
+        raise MarketguardError(
+            "the database is not at the newest schema: run `marketguard db upgrade`"
+        )
+    console.print(f"serving on http://{host}:{port} (docs at /docs)")
+    uvicorn.run(
+        "marketguard.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+for module in (brands_commands, catalog_commands, auth_commands, audit_commands):
+    module.register(app)
+
+
+def _safe_url(url: str) -> str:
+    """Hide a password in a database URL before printing it."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
+    return url
+
+
+def main() -> None:
+    """Run the CLI, turning user errors into one line and a non-zero exit."""
+    try:
+        app()
+    except MarketguardError as exc:
+        err_console.print(f"error: {exc.detail}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_ERROR)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        err_console.print(f"error: cannot use the database: {reason}", highlight=False)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

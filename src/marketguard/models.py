@@ -1,0 +1,12 @@
+"""Import every domain's tables so ``Base.metadata`` is complete (migrations, tests)."""
+
+from __future__ import annotations
+
+from marketguard.api import models as api_models
+from marketguard.audit import models as audit_models
+from marketguard.auth import models as auth_models
+from marketguard.brands import models as brands_models
+from marketguard.catalog import models as catalog_models
+from marketguard.db import Base
+
+__all__ = ["Base", "api_models", "audit_models", "auth_models", "brands_models", "catalog_models"]
