@@ -111,5 +111,6 @@ def _first_message(exc: ValueError) -> str:
             item = items[0]
             loc = ".".join(str(part) for part in item.get("loc", ()))
             field = f"MARKETGUARD_{loc.upper()}: " if loc else ""
-            return f"invalid setting {field}{item.get('msg', exc)}"
+            message = str(item.get("msg", exc)).removeprefix("Value error, ")
+            return f"invalid setting {field}{message}"
     return f"invalid settings: {exc}"

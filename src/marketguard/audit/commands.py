@@ -50,9 +50,7 @@ def log(
 ) -> None:
     """Show the newest records of the log."""
     with cli_session() as session:
-        records = list(
-            service.list_records(session, after_seq=0, limit=1_000_000, object_id=object_id)
-        )[-limit:]
+        records = service.list_records(session, limit=limit, object_id=object_id, newest=True)
     table = Table("seq", "at", "actor", "action", "object", "reason")
     for r in records:
         table.add_row(

@@ -119,10 +119,18 @@ def checkpoint_now(session: Session) -> Checkpoint | None:
 
 
 def list_records(
-    session: Session, *, after_seq: int = 0, limit: int = 100, object_id: str | None = None
+    session: Session,
+    *,
+    after_seq: int = 0,
+    limit: int = 100,
+    object_id: str | None = None,
+    newest: bool = False,
 ) -> Sequence[AuditRecord]:
-    """Return records in chain order, for the auditor's API and CLI."""
+    """Return records in chain order (or the newest ``limit``, still in chain order)."""
     stmt = select(AuditRecord).where(AuditRecord.seq > after_seq)
     if object_id is not None:
         stmt = stmt.where(AuditRecord.object_id == object_id)
+    if newest:
+        rows = session.scalars(stmt.order_by(AuditRecord.seq.desc()).limit(limit)).all()
+        return list(reversed(rows))
     return session.scalars(stmt.order_by(AuditRecord.seq).limit(limit)).all()
