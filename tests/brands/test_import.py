@@ -79,7 +79,10 @@ def test_when_a_pack_is_reimported_unchanged_then_nothing_changes_and_verificati
             "brand: X\nproducts: [{name: P, msrp: {amount: 10, currency: EURO}}]\n",
             "unknown currency",
         ),
-        ("brand: X\nproducts: [{name: P, images: [missing.png]}]\n", "image 'missing.png' not found"),
+        (
+            "brand: X\nproducts: [{name: P, images: [missing.png]}]\n",
+            "image 'missing.png' not found",
+        ),
     ],
 )
 def test_when_a_pack_is_bad_then_it_is_rejected_with_its_reason_and_nothing_loads(
@@ -101,6 +104,8 @@ def test_when_an_image_is_not_an_image_then_the_pack_is_rejected(
     assert report.rejected == 1 and "cannot be read as an image" in str(report.errors[0])
 
 
-def test_when_the_path_does_not_exist_then_a_clear_error(settings: Settings, tmp_path: Path) -> None:
+def test_when_the_path_does_not_exist_then_a_clear_error(
+    settings: Settings, tmp_path: Path
+) -> None:
     with pytest.raises(InvalidInput, match="brand pack not found"):
         _import(settings, tmp_path / "nope.yaml")
