@@ -136,3 +136,24 @@ def test_when_the_checkpoint_signature_is_forged_then_reading_it_fails(
         assert "bad signature" in str(exc)
     else:
         raise AssertionError("a forged checkpoint was accepted")
+
+
+def test_when_many_writers_append_at_once_then_one_valid_chain_results(settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def writer(number: int) -> None:
+        for index in range(8):
+            with unit_of_work(settings) as session:
+                audit.record(
+                    session,
+                    actor=f"writer-{number}",
+                    action="test.change",
+                    object_type="thing",
+                    object_id=f"W{number}-{index}",
+                )
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(writer, range(4)))
+    finding = _verify(settings)
+    assert finding.ok, finding.message
+    assert finding.records == 32
