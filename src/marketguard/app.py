@@ -14,9 +14,18 @@ from marketguard.auth.api import router as auth_router
 from marketguard.brands.api import router as brands_router
 from marketguard.catalog.api import router as catalog_router
 from marketguard.config import Settings, get_settings
+from marketguard.detection.api import router as detection_router
+from marketguard.risk.api import router as risk_router
 
 API_PREFIX = "/api/v1"
-DOMAIN_ROUTERS: list[APIRouter] = [auth_router, brands_router, catalog_router, audit_router]
+DOMAIN_ROUTERS: list[APIRouter] = [
+    auth_router,
+    brands_router,
+    catalog_router,
+    detection_router,
+    risk_router,
+    audit_router,
+]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

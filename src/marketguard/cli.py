@@ -20,17 +20,22 @@ from marketguard.brands import commands as brands_commands
 from marketguard.catalog import commands as catalog_commands
 from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
+from marketguard.demo import commands as demo_commands
+from marketguard.detection import commands as detection_commands
 from marketguard.errors import MarketguardError
+from marketguard.risk import commands as risk_commands
+from marketguard.simulate import commands as simulate_commands
 
 app = typer.Typer(
     name="marketguard",
-    help="Trust & safety for online marketplaces. Start with `marketguard demo`, or:\n\n"
-    "  marketguard db upgrade            create the database\n\n"
-    "  marketguard simulate --out sim    make a synthetic marketplace\n\n"
-    "  marketguard brands import sim/brands\n\n"
-    "  marketguard catalog import --sellers sim/sellers.jsonl --listings sim/listings.jsonl\n\n"
-    "  marketguard serve                 serve the API on http://127.0.0.1:8000/docs\n\n"
-    "Configuration comes from MARKETGUARD_* environment variables (docs/configuration.md).",
+    help="Trust & safety for online marketplaces. Try `marketguard demo` first.\n\n"
+    "A first session: (1) `marketguard db upgrade`, "
+    "(2) `marketguard simulate --out sim`, "
+    "(3) `marketguard brands import sim/brands`, "
+    "(4) `marketguard catalog import --sellers sim/sellers.jsonl --listings sim/listings.jsonl`, "
+    "(5) `marketguard scan --listings new.jsonl --out decisions.jsonl`, "
+    "(6) `marketguard serve`, then open http://127.0.0.1:8000/docs.\n\n"
+    "Settings come from MARKETGUARD_* environment variables (docs/configuration.md).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -82,7 +87,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
-for module in (brands_commands, catalog_commands, auth_commands, audit_commands):
+for module in (
+    demo_commands,
+    simulate_commands,
+    brands_commands,
+    catalog_commands,
+    detection_commands,
+    risk_commands,
+    auth_commands,
+    audit_commands,
+):
     module.register(app)
 
 

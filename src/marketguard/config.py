@@ -45,6 +45,9 @@ class Settings(BaseSettings):
         "Default: next to a SQLite file, else ./marketguard-audit-head.json",
     )
     data_dir: Path = Field(default=Path("."), description="Where models and caches are kept.")
+    detection_policy_path: Path | None = Field(
+        default=None, description="YAML detection policy (thresholds, weights); unset: defaults"
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -8,5 +8,16 @@ from marketguard.auth import models as auth_models
 from marketguard.brands import models as brands_models
 from marketguard.catalog import models as catalog_models
 from marketguard.db import Base
+from marketguard.detection import models as detection_models
+from marketguard.risk import models as risk_models
 
-__all__ = ["Base", "api_models", "audit_models", "auth_models", "brands_models", "catalog_models"]
+__all__ = [
+    "Base",
+    "api_models",
+    "audit_models",
+    "auth_models",
+    "brands_models",
+    "catalog_models",
+    "detection_models",
+    "risk_models",
+]

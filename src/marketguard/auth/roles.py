@@ -18,6 +18,7 @@ class Role(StrEnum):
     employee = "employee"
     auditor = "auditor"
     vendor = "vendor"  # third party receiving exports
+    integration = "integration"  # the marketplace's own backend (pre-publication gate, risk)
 
 
 SCOPED_ROLES = {Role.rights_holder: "brand", Role.seller: "seller"}

@@ -89,4 +89,6 @@ class ReferenceImage(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     pdq: Mapped[str | None] = mapped_column(String(64))
     pdq_quality: Mapped[int | None] = mapped_column(BigInteger)
+    pdq_variants: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    hash_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

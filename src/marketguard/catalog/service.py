@@ -98,8 +98,14 @@ def import_sellers(session: Session, *, actor: Principal, path: Path) -> ImportR
     return report
 
 
-def import_listings(session: Session, *, actor: Principal, path: Path) -> ImportReport:
-    """Load ``listings.jsonl`` (images relative to the file); idempotent by listing id."""
+def import_listings(
+    session: Session, *, actor: Principal, path: Path, new_status: str = "live"
+) -> ImportReport:
+    """Load ``listings.jsonl`` (images relative to the file); idempotent by listing id.
+
+    ``new_status`` is the status of listings seen for the first time: ``live`` for
+    a marketplace's existing catalog, ``held`` for listings awaiting the gate.
+    """
     report = ImportReport("listings")
     records = _parse(path, ListingIn, "listing_id", report)
     image_root = str(path.resolve().parent)
@@ -120,35 +126,64 @@ def import_listings(session: Session, *, actor: Principal, path: Path) -> Import
                 )
             )
             continue
-        source = _record_digest(record)
-        row = existing.get(record.listing_id)
-        if row is not None and row.source_digest == source:
-            report.unchanged += 1
-            continue
-        fields: dict[str, Any] = {
-            "seller_id": record.seller_id,
-            "created_at": record.created_at,
-            "title": record.title,
-            "description": record.description,
-            "category": record.category,
-            "price_amount": record.price.amount,
-            "price_currency": record.price.currency,
-            "images": record.images,
-            "image_root": image_root,
-            "attributes": record.attributes,
-            "extra": record.model_extra or {},
-            "source_digest": source,
-        }
-        if row is None:
-            session.add(Listing(listing_id=record.listing_id, status="live", **fields))
-            report.created += 1
-        else:
-            for name, value in fields.items():
-                setattr(row, name, value)
-            report.updated += 1
-        changed.append(record.listing_id)
+        _, outcome = _upsert_listing(
+            session, record, image_root, existing.get(record.listing_id), new_status
+        )
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome != "unchanged":
+            changed.append(record.listing_id)
     _audit_import(session, actor, path, report, changed)
     return report
+
+
+def upsert_listing(
+    session: Session, *, actor: Principal, record: ListingIn, image_root: str, new_status: str
+) -> tuple[Listing, str]:
+    """Store one listing record (API gate); return it and created/updated/unchanged."""
+    if session.get(Seller, record.seller_id) is None:
+        raise InvalidInput(f"unknown seller {record.seller_id}: register the seller first")
+    listing, outcome = _upsert_listing(
+        session, record, image_root, session.get(Listing, record.listing_id), new_status
+    )
+    if outcome != "unchanged":
+        audit.record(
+            session,
+            actor=actor.actor,
+            action=f"listing.{outcome}",
+            object_type="listing",
+            object_id=record.listing_id,
+            after={"source_digest": listing.source_digest},
+        )
+    return listing, outcome
+
+
+def _upsert_listing(
+    session: Session, record: ListingIn, image_root: str, row: Listing | None, new_status: str
+) -> tuple[Listing, str]:
+    source = _record_digest(record)
+    if row is not None and row.source_digest == source:
+        return row, "unchanged"
+    fields: dict[str, Any] = {
+        "seller_id": record.seller_id,
+        "created_at": record.created_at,
+        "title": record.title,
+        "description": record.description,
+        "category": record.category,
+        "price_amount": record.price.amount,
+        "price_currency": record.price.currency,
+        "images": record.images,
+        "image_root": image_root,
+        "attributes": record.attributes,
+        "extra": record.model_extra or {},
+        "source_digest": source,
+    }
+    if row is None:
+        row = Listing(listing_id=record.listing_id, status=new_status, **fields)
+        session.add(row)
+        return row, "created"
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return row, "updated"
 
 
 def import_orders(session: Session, *, actor: Principal, path: Path) -> ImportReport:

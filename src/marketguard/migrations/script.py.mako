@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import marketguard.db
+from sqlalchemy import Text
 from sqlalchemy.dialects import postgresql
 ${imports if imports else ""}
 

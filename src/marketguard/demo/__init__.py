@@ -1,0 +1,1 @@
+"""``marketguard demo``: the main job on the embedded profile, end to end."""

@@ -1,0 +1,306 @@
+"""The stream worker: decide events from NATS JetStream, one partition per worker.
+
+Why this design (see docs/risk.md, "The stream worker"):
+
+* Events go to ``<prefix>.events.<p>`` where ``p = crc32(user_id) % N``, so each
+  user's events reach one worker, in order, and its velocity state stays local.
+* The events stream is the log. A worker keeps state in process and writes a
+  snapshot (feature windows, latest ts, enrichment state) together with the
+  stream sequence of the last event it covers, the high-water mark (hwm).
+* On start a worker loads its snapshot and (re)creates its durable pull consumer
+  to deliver from ``hwm + 1``; events after the snapshot are replayed through the
+  same deterministic engine, so a killed worker loses no event and a restarted
+  one counts nothing twice.
+* Decisions go to ``<prefix>.decisions.<p>`` with ``Nats-Msg-Id = <p>:<seq>``;
+  a replayed event's decision is byte-identical and JetStream drops the duplicate
+  (within the decisions stream's duplicate window). Events are acked only after
+  their decision is stored, with explicit acks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from marketguard.errors import ConfigurationError
+from marketguard.risk.engine import Engine
+from marketguard.risk.features import MemoryStore
+from marketguard.risk.model import RuleSet
+from marketguard.risk.series import encode_key, normalize
+
+DUPLICATE_WINDOW_S = 3600.0
+EVENTS_MAX_AGE_S = 7 * 86400.0
+
+
+@dataclass
+class WorkerConfig:
+    """Where a worker reads, writes and keeps its snapshots."""
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    partition: int = 0
+    partitions: int = 1
+    state_dir: Path = Path("risk-state")
+    stream: str = "MG_RISK"
+    prefix: str = "mg.risk"
+    batch: int = 256
+    snapshot_every: int = 2000
+    snapshot_seconds: float = 5.0
+    idle_exit: float | None = None
+
+    @property
+    def events_subject(self) -> str:
+        return f"{self.prefix}.events.{self.partition}"
+
+    @property
+    def decisions_subject(self) -> str:
+        return f"{self.prefix}.decisions.{self.partition}"
+
+    @property
+    def durable(self) -> str:
+        return f"risk-{self.stream}-p{self.partition}"
+
+    @property
+    def snapshot_path(self) -> Path:
+        return self.state_dir / f"{self.stream}-p{self.partition}.json"
+
+
+def partition_of(event: Any, partitions: int) -> int:
+    """Return the partition of an event: a stable hash of ``user_id`` (else ``event_id``)."""
+    key = None
+    if isinstance(event, dict):
+        key = event.get("user_id")
+        if key is None:
+            key = event.get("event_id")
+    if key is None:
+        return 0
+    text = encode_key(key if type(key) is str else normalize(key))
+    return zlib.crc32(text.encode("utf-8")) % partitions
+
+
+async def ensure_streams(js: Any, config: WorkerConfig) -> None:
+    """Create the events and decisions streams when missing."""
+    from nats.js.api import StreamConfig
+    from nats.js.errors import NotFoundError
+
+    specs = [
+        (config.stream, f"{config.prefix}.events.*", None),
+        (config.stream + "_DECISIONS", f"{config.prefix}.decisions.*", DUPLICATE_WINDOW_S),
+    ]
+    for name, subject, window in specs:
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            await js.add_stream(StreamConfig(
+                name=name, subjects=[subject], max_age=EVENTS_MAX_AGE_S,
+                duplicate_window=window or 120.0,
+            ))
+
+
+async def publish_events(js: Any, lines: list[bytes], config: WorkerConfig) -> list[int]:
+    """Publish raw JSONL events to their partitions; return their stream sequences."""
+    sequences = []
+    for raw in lines:
+        try:
+            event = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            event = None
+        part = partition_of(event, config.partitions)
+        ack = await js.publish(f"{config.prefix}.events.{part}", raw)
+        sequences.append(ack.seq)
+    return sequences
+
+
+class Snapshot:
+    """Atomic JSON snapshots of a worker's state and its high-water mark."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> dict[str, Any] | None:
+        if not self.path.exists():
+            return None
+        data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        return data
+
+    def save(self, data: dict[str, Any]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_suffix(".tmp")
+        try:
+            payload = orjson.dumps(data)
+        except TypeError:  # integers beyond 64 bits: fall back to the exact stdlib encoder
+            payload = json.dumps(data).encode("utf-8")
+        with temp.open("wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, self.path)
+
+
+class Worker:
+    """Consume one partition, decide, publish decisions, snapshot state."""
+
+    def __init__(self, ruleset: RuleSet, config: WorkerConfig) -> None:
+        self.ruleset = ruleset
+        self.config = config
+        self.store = MemoryStore()
+        self.engine = Engine(ruleset, self.store)
+        self.snapshots = Snapshot(config.snapshot_path)
+        self.hwm = 0
+        self.since_snapshot = 0
+        self.last_snapshot = time.monotonic()
+        self.stop = asyncio.Event()
+        self.processed = 0
+
+    def restore(self) -> None:
+        """Load the snapshot, if any: feature state, latest ts and the hwm."""
+        data = self.snapshots.load()
+        if not data:
+            return
+        self.store.restore(data["store"])
+        self.hwm = int(data["hwm"])
+        max_ts = self.store.get_meta("max_ts")
+        self.engine.max_ts = int(max_ts) if max_ts is not None else None
+
+    def snapshot(self) -> None:
+        """Write state and hwm atomically (called between batches only)."""
+        self.engine.sync_state()
+        self.snapshots.save({
+            "hwm": self.hwm,
+            "rules_version": self.ruleset.version,
+            "partition": self.config.partition,
+            "store": self.store.snapshot(),
+        })
+        self.since_snapshot = 0
+        self.last_snapshot = time.monotonic()
+
+    async def subscribe(self, js: Any) -> Any:
+        """(Re)create the durable consumer so delivery starts right after the hwm."""
+        from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+        from nats.js.errors import NotFoundError
+
+        try:
+            await js.delete_consumer(self.config.stream, self.config.durable)
+        except NotFoundError:
+            pass
+        consumer = ConsumerConfig(
+            durable_name=self.config.durable,
+            filter_subject=self.config.events_subject,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=60.0,
+            max_ack_pending=self.config.batch * 4,
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE if self.hwm else DeliverPolicy.ALL,
+            opt_start_seq=self.hwm + 1 if self.hwm else None,
+        )
+        await js.add_consumer(self.config.stream, consumer)
+        return await js.pull_subscribe_bind(self.config.durable, stream=self.config.stream)
+
+    async def handle(self, js: Any, messages: list[Any]) -> None:
+        """Decide a batch in order, publish the decisions, then ack the events."""
+        publishes = []
+        for msg in messages:
+            seq = msg.metadata.sequence.stream
+            if seq <= self.hwm:
+                continue  # already covered by the snapshot: never count twice
+            decision = self.engine.decide_line(msg.data, seq)
+            self.hwm = seq
+            self.processed += 1
+            self.since_snapshot += 1
+            if decision is None:
+                continue
+            headers = {"Nats-Msg-Id": f"{self.config.partition}:{seq}", "Mg-Event-Seq": str(seq)}
+            publishes.append(js.publish(
+                self.config.decisions_subject, orjson.dumps(decision), headers=headers))
+        if publishes:
+            await asyncio.gather(*publishes)
+        for msg in messages:
+            await msg.ack()
+
+    async def run(self) -> None:
+        """Consume until stopped (or idle for ``idle_exit`` seconds)."""
+        import nats
+        try:
+            client = await nats.connect(self.config.nats_url, connect_timeout=5)
+        except Exception as exc:  # nats raises several kinds for an unreachable server
+            where = self.config.nats_url
+            raise ConfigurationError(f"cannot reach NATS at {where}: {exc}") from None
+        try:
+            js = client.jetstream()
+            await ensure_streams(js, self.config)
+            self.restore()
+            subscription = await self.subscribe(js)
+            idle_since = time.monotonic()
+            idle_exit = self.config.idle_exit
+            while not self.stop.is_set():
+                try:
+                    messages = await subscription.fetch(self.config.batch, timeout=0.5)
+                except TimeoutError:  # nats raises its subclass or this base class
+                    messages = []
+                if messages:
+                    await self.handle(js, messages)
+                    idle_since = time.monotonic()
+                elif idle_exit and time.monotonic() - idle_since > idle_exit:
+                    break
+                if self.since_snapshot and (
+                    self.since_snapshot >= self.config.snapshot_every
+                    or time.monotonic() - self.last_snapshot > self.config.snapshot_seconds
+                ):
+                    self.snapshot()
+            if self.since_snapshot:
+                self.snapshot()
+        finally:
+            await client.close()
+
+
+async def run_worker(ruleset: RuleSet, config: WorkerConfig) -> None:
+    """Run a worker until SIGINT/SIGTERM (graceful: a final snapshot is written)."""
+    worker = Worker(ruleset, config)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, worker.stop.set)
+        except (NotImplementedError, RuntimeError):  # not in the main thread
+            pass
+    await worker.run()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m marketguard.risk.worker``: the same options as ``risk worker``."""
+    import argparse
+
+    from marketguard.risk.validator import load_rules
+
+    parser = argparse.ArgumentParser(description="marketguard risk stream worker")
+    parser.add_argument("--rules", required=True)
+    parser.add_argument("--partition", type=int, default=0)
+    parser.add_argument("--partitions", type=int, default=1)
+    parser.add_argument("--nats-url", default=os.environ.get("MARKETGUARD_NATS_URL"))
+    parser.add_argument("--state-dir", default="risk-state")
+    parser.add_argument("--stream", default="MG_RISK")
+    parser.add_argument("--prefix", default="mg.risk")
+    parser.add_argument("--snapshot-every", type=int, default=2000)
+    parser.add_argument("--idle-exit", type=float, default=None)
+    args = parser.parse_args(argv)
+    config = WorkerConfig(
+        nats_url=args.nats_url or "nats://127.0.0.1:4222",
+        partition=args.partition,
+        partitions=args.partitions,
+        state_dir=Path(args.state_dir),
+        stream=args.stream,
+        prefix=args.prefix,
+        snapshot_every=args.snapshot_every,
+        idle_exit=args.idle_exit,
+    )
+    asyncio.run(run_worker(load_rules(args.rules), config))
+
+
+if __name__ == "__main__":
+    main()
