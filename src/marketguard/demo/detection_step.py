@@ -13,7 +13,8 @@ from sqlalchemy import select
 from marketguard.auth.roles import Principal, cli_principal
 from marketguard.catalog import service as catalog_service
 from marketguard.catalog.models import Listing
-from marketguard.demo.progress import progress_bars
+from marketguard.config import Settings
+from marketguard.demo.progress import ProgressCallback, progress_bars
 from marketguard.detection import review, service, training
 from marketguard.detection.models import ReviewCase, ScanDecision
 from marketguard.uow import unit_of_work
@@ -27,11 +28,10 @@ def read_labels(path: Path) -> dict[str, dict[str, Any]]:
         return {row["listing_id"]: row for row in map(orjson.loads, handle)}
 
 
-def scan_new_listings(ctx: Any) -> None:
-    """Submit every simulated listing to the gate, then run the slower full scan."""
-    market = ctx.folder / "marketplace"
+def submit_and_scan(settings: Settings, market: Path, progress: ProgressCallback) -> None:
+    """Submit every listing of a simulated market to the gate, then run the full scan."""
     actor = cli_principal("demo")
-    with unit_of_work(ctx.settings) as session, progress_bars(ctx.console) as progress:
+    with unit_of_work(settings) as session:
         catalog_service.import_listings(
             session, actor=actor, path=market / "listings.jsonl", new_status="held"
         )
@@ -39,24 +39,31 @@ def scan_new_listings(ctx: Any) -> None:
         session.flush()
         listings = list(session.scalars(select(Listing).order_by(Listing.listing_id)))
         service.check_listings(
-            session,
-            actor=actor,
-            settings=ctx.settings,
-            listings=listings,
-            stage="gate",
+            session, actor=actor, settings=settings, listings=listings, stage="gate",
             progress=progress,
-        )
+        )  # fmt: skip
         service.run_full_scans(
-            session, actor=actor, settings=ctx.settings, limit=len(listings), progress=progress
+            session, actor=actor, settings=settings, limit=len(listings), progress=progress
         )
+
+
+def listing_statuses(settings: Settings) -> dict[str, str]:
+    with unit_of_work(settings) as session:
+        return dict(session.execute(select(Listing.listing_id, Listing.status)).all())
+
+
+def scan_new_listings(ctx: Any) -> None:
+    """Submit every simulated listing to the gate, then run the slower full scan."""
+    market = ctx.folder / "marketplace"
+    with progress_bars(ctx.console) as progress:
+        submit_and_scan(ctx.settings, market, progress)
     labels = read_labels(market / "labels" / "listings.jsonl")
     _print_scoreboard(ctx, labels)
     _print_examples(ctx, labels)
 
 
 def _print_scoreboard(ctx: Any, labels: dict[str, dict[str, Any]]) -> None:
-    with unit_of_work(ctx.settings) as session:
-        statuses = dict(session.execute(select(Listing.listing_id, Listing.status)).all())
+    statuses = listing_statuses(ctx.settings)
     rows: dict[str, Counter[str]] = defaultdict(Counter)
     for listing_id, status in statuses.items():
         truth = labels.get(listing_id, {})
