@@ -67,10 +67,10 @@ class ReferenceIndex:
         if kind == "flat" or len(matrix) < 10_000:
             index = faiss.IndexBinaryFlat(bits)
         else:
-            nlist = max(16, min(65_536, int(4 * np.sqrt(len(matrix)))))
+            nlist = max(16, min(65_536, int(np.sqrt(len(matrix)))))
             self._quantizer = faiss.IndexBinaryFlat(bits)  # must outlive the IVF index
             ivf = faiss.IndexBinaryIVF(self._quantizer, bits, nlist)
-            sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: nlist * 64]]
+            sample = matrix[np.random.default_rng(0).permutation(len(matrix))[: nlist * 40]]
             ivf.train(sample)
             ivf.nprobe = nprobe
             index = ivf

@@ -25,8 +25,11 @@ OCR_SIDE = 960  # photos are reduced to this before reading: large painted text 
 class OcrEngine:
     """RapidOCR behind a lock, with a bounded cache of text per image digest."""
 
-    def __init__(self, *, min_confidence: float = 0.5, cache_size: int = 10_000) -> None:
+    def __init__(
+        self, *, min_confidence: float = 0.5, cache_size: int = 10_000, threads: int | None = None
+    ) -> None:
         self.min_confidence = min_confidence
+        self.threads = threads  # onnxruntime threads per model; None: all cores
         self._cache: OrderedDict[str, str] = OrderedDict()
         self._cache_size = cache_size
         self._engine: Any = None
@@ -36,7 +39,10 @@ class OcrEngine:
         if self._engine is None:
             from rapidocr_onnxruntime import RapidOCR  # heavy: imported on first use only
 
-            self._engine = RapidOCR(det_limit_side_len=OCR_SIDE, det_limit_type="max")
+            options: dict[str, Any] = {"det_limit_side_len": OCR_SIDE, "det_limit_type": "max"}
+            if self.threads is not None:
+                options.update(intra_op_num_threads=self.threads, inter_op_num_threads=1)
+            self._engine = RapidOCR(**options)
         return self._engine
 
     def cached(self, digest: str) -> str | None:

@@ -44,6 +44,7 @@ class CurrencyError(ValueError):
 
 def to_eur(amount: int, currency: str) -> float:
     """Convert minor units of ``currency`` to euros using the reference table."""
+    currency = currency.upper()
     rate = FX_TO_EUR.get(currency)
     if rate is None or currency not in MINOR_UNITS:
         raise CurrencyError(

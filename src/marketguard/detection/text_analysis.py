@@ -32,9 +32,17 @@ FIELDS = ("title", "description", "image_text")
 STRONG_KINDS = frozenset({"model", "keyword", "product", "brand_vocab"})
 
 
-def _phrases(texts: Sequence[str]) -> dict[tuple[str, ...], str]:
-    """Map each phrase's canonical tokens to the phrase as written (for explanations)."""
-    return {tuple(skeleton(t.canon) for t in tokenize(text)): text for text in texts}
+Phrases = dict[str, list[tuple[tuple[str, ...], str]]]
+
+
+def _phrases(texts: Sequence[str]) -> Phrases:
+    """Index phrases by their last word: (canonical words, phrase as written) pairs."""
+    index: Phrases = {}
+    for text in texts:
+        words = tuple(skeleton(t.canon) for t in tokenize(text))
+        if words:
+            index.setdefault(words[-1], []).append((words, text))
+    return index
 
 
 _CUES = _phrases(NOMINATIVE_CUES)
@@ -42,17 +50,18 @@ _NEGATIONS = _phrases(NEGATIONS)
 _FILLERS = frozenset(skeleton(w) for w in FILLERS)
 
 
-def _preceded_by(view: FieldView, index: int, phrases: dict[tuple[str, ...], str]) -> str | None:
+def _preceded_by(view: FieldView, index: int, phrases: Phrases) -> str | None:
     """Return the phrase that ends just before token ``index`` (fillers allowed), if any."""
-    words = [skeleton(t.canon) for t in view.tokens[max(0, index - 5) : index]]
-    for skip in range(3):
-        if skip and (not words or words[-1] not in _FILLERS):
-            break
-        if skip:
-            words = words[:-1]
-        for phrase, written in phrases.items():
-            if phrase and tuple(words[-len(phrase) :]) == phrase:
+    words = view.words[max(0, index - 5) : index]
+    for _ in range(3):
+        if not words:
+            return None
+        for phrase, written in phrases.get(words[-1], ()):
+            if tuple(words[-len(phrase) :]) == phrase:
                 return written
+        if words[-1] not in _FILLERS:
+            return None
+        words = words[:-1]
     return None
 
 
@@ -141,7 +150,7 @@ def analyse_text(index: TextIndex, listing: ListingInput, image_text: str = "") 
             kind = hit.term.kind
             if kind in VOCAB_KINDS:
                 following = view.tokens[hit.last + 1] if hit.last + 1 < len(view.tokens) else None
-                if following is not None and skeleton(following.canon) in hit.term.unless_next:
+                if following is not None and view.words[hit.last + 1] in hit.term.unless_next:
                     continue
                 vocab.append(VocabMention(hit, _preceded_by(view, hit.first, _NEGATIONS)))
             if hit.term.brand_id is not None and (kind in BRAND_KINDS or kind == "brand_vocab"):

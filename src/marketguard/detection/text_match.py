@@ -22,6 +22,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 from typing import Literal
 
 import ahocorasick
@@ -82,31 +83,27 @@ class TextHit:
 class FieldView:
     """One listing field, folded and tokenised, with its two run-together views."""
 
-    __slots__ = ("name", "text", "folded", "tokens", "views", "__dict__")
+    __slots__ = ("name", "text", "folded", "tokens", "words", "views", "__dict__")
 
     def __init__(self, name: str, text: str) -> None:
         self.name = name
         self.text = text
         self.folded = fold(text)
         self.tokens: list[Token] = tokens_of_folded(self.folded)
-        literal = self._view([t.literal for t in self.tokens])
-        canon = self._view([skeleton(t.canon) for t in self.tokens])
-        self.views = [("literal", *literal)]
-        if canon[0] != literal[0]:
-            self.views.append(("canon", *canon))
+        self.words = [t.canon.replace("l", "i") for t in self.tokens]  # see skeleton()
+        self.views = [("literal", *self._view([t.literal for t in self.tokens]))]
+        # The automaton also holds every term's canonical key, so the literal view
+        # finds l/I look-alikes; a second, canonical view is needed only for leetspeak.
+        if any(t.leet for t in self.tokens):
+            self.views.append(("canon", *self._view(self.words)))
 
     @staticmethod
     def _view(parts: list[str]) -> tuple[str, dict[int, int], dict[int, int], list[int]]:
-        starts: dict[int, int] = {}
-        ends: dict[int, int] = {}
-        offsets: list[int] = []
-        position = 0
-        for index, part in enumerate(parts):
-            starts[position] = index
-            offsets.append(position)
-            position += len(part)
-            ends[position] = index
-        return "".join(parts), starts, ends, offsets
+        """Run the words together; map run-together offsets back to word indexes."""
+        offsets = list(accumulate(map(len, parts), initial=0))
+        starts = dict(zip(offsets[:-1], range(len(parts)), strict=True))
+        ends = dict(zip(offsets[1:], range(len(parts)), strict=True))
+        return "".join(parts), starts, ends, offsets[:-1]
 
     @cached_property
     def _origins(self) -> list[int] | None:
@@ -171,7 +168,9 @@ class TextIndex:
         for term in vocabulary:
             self._add(term.text, "vocab", None, None, term.weight, term.lang, term.unless_next)
         self._automaton, self._fuzzy = self._compile()
-        self._fuzzy_cache: dict[str, list[tuple[int, int]]] = {}
+        # Values are tuples, which the garbage collector stops tracking: a detector
+        # holds hundreds of thousands of them and must not slow collections down.
+        self._fuzzy_cache: dict[str, tuple[tuple[int, int], ...]] = {}
 
     def _add(
         self,
@@ -197,7 +196,7 @@ class TextIndex:
                  literal, canon, exact, nexts)
         )  # fmt: skip
 
-    def _compile(self) -> tuple[ahocorasick.Automaton, dict[str, set[int]]]:
+    def _compile(self) -> tuple[ahocorasick.Automaton, dict[str, tuple[int, ...]]]:
         keys: dict[str, set[int]] = {}
         fuzzy: dict[str, set[int]] = {}
         for term in self.terms:
@@ -212,6 +211,7 @@ class TextIndex:
                 if len(squeezed) >= 3:
                     for variant in _deletions(squeezed, depth):
                         fuzzy.setdefault(variant, set()).add(term.term_id)
+        frozen = {variant: tuple(sorted(ids)) for variant, ids in fuzzy.items()}
         automaton = ahocorasick.Automaton()
         for key, term_ids in keys.items():
             automaton.add_word(key, (len(key), tuple(sorted(term_ids))))
@@ -219,7 +219,10 @@ class TextIndex:
             automaton.make_automaton()
         # Squeezed candidate lengths that can be within reach of some fuzzy name.
         self._fuzzy_lengths = {len(k) + d for k in fuzzy for d in (0, 1, 2)}
-        return automaton, fuzzy
+        # A pair of words is worth a lookup only if it starts or ends like a name.
+        self._fuzzy_heads = {k[:2] for k in fuzzy if len(k) >= 4}
+        self._fuzzy_tails = {k[-2:] for k in fuzzy if len(k) >= 4}
+        return automaton, frozen
 
     def find(self, view: FieldView, *, loose: bool = False) -> list[TextHit]:
         """Return every term in ``view``; ``loose`` also finds terms inside run-together words."""
@@ -237,20 +240,22 @@ class TextIndex:
                     first = bisect.bisect_right(offsets, begin) - 1
                     last = bisect.bisect_right(offsets, end_index) - 1
                 assert first is not None and last is not None
+                matched = compact[begin : end_index + 1]
                 for term_id in term_ids:
                     term = self.terms[term_id]
                     if (term_id, first, last) in found:
                         continue
+                    # Matched through the canonical form (leetspeak decoded, l/I merged)?
+                    canon = view_name == "canon" or matched != "".join(term.literal_tokens)
                     if term.exact_tokens and not run_together:
-                        words = view.tokens[first : last + 1]
-                        want = term.literal_tokens if view_name == "literal" else term.canon_tokens
-                        got = tuple(
-                            w.literal if view_name == "literal" else skeleton(w.canon)
-                            for w in words
-                        )
+                        if canon:
+                            want, got = term.canon_tokens, tuple(view.words[first : last + 1])
+                        else:
+                            words = view.tokens[first : last + 1]
+                            want, got = term.literal_tokens, tuple(w.literal for w in words)
                         if got != want:
                             continue
-                    via = self._via(view, term, first, last, view_name, run_together)
+                    via = self._via(view, term, first, last, canon, run_together)
                     found[(term_id, first, last)] = self._hit(view, term, first, last, via)
         self._find_fuzzy(view, found)
         return sorted(found.values(), key=lambda h: (h.first, h.term.term_id))
@@ -270,7 +275,7 @@ class TextIndex:
         )
 
     def _via(
-        self, view: FieldView, term: Term, first: int, last: int, view_name: str, run_together: bool
+        self, view: FieldView, term: Term, first: int, last: int, canon: bool, run_together: bool
     ) -> tuple[str, ...]:
         start, end = view.span(first, last)
         via = {d for c in view.text[start:end] if (d := disguise_of(c)) is not None}
@@ -279,7 +284,7 @@ class TextIndex:
             any(w.joined for w in words) or len(words) > len(term.canon_tokens)
         ):
             via.add("spacing")
-        if view_name == "canon":
+        if canon:
             via.add("leetspeak" if any(w.leet for w in words) else "lookalike")
         if run_together:
             via.add("run_together")
@@ -294,37 +299,54 @@ class TextIndex:
         if not self._fuzzy:
             return
         pairs = view.name != "description"
-        covered = {(self.terms[t].brand_id, i) for (t, a, b) in found for i in range(a, b + 1)}
-        words = [skeleton(token.canon) for token in view.tokens]
+        covered: set[tuple[str | None, int]] | None = None
+        words = view.words
+        cache = self._fuzzy_cache
         usable = [w.isascii() and w.isalpha() for w in words]
         for first, word in enumerate(words):
             if not usable[first]:
                 continue
             candidates = [(first, word)]
             if pairs and first + 1 < len(words) and usable[first + 1]:
-                candidates.append((first + 1, word + words[first + 1]))
+                pair = word + words[first + 1]
+                if pair[:2] in self._fuzzy_heads or pair[-2:] in self._fuzzy_tails:
+                    candidates.append((first + 1, pair))
             for last, candidate in candidates:
                 if len(candidate) < FUZZY_MIN_LEN - 1:
                     continue  # one letter dropped from the shortest fuzzy name
-                for term_id, distance in self._fuzzy_lookup(candidate):
+                matches = cache.get(candidate)
+                if matches is None:
+                    matches = self._fuzzy_lookup(candidate, last > first)
+                for term_id, distance in matches:
                     term = self.terms[term_id]
+                    if covered is None:  # words already matched exactly, per brand
+                        terms = self.terms
+                        covered = {
+                            (terms[t].brand_id, i) for t, a, b in found for i in range(a, b + 1)
+                        }
                     if any((term.brand_id, i) in covered for i in range(first, last + 1)):
                         continue
                     via = ("doubled_letters",) if distance == 0 else ("misspelling",)
                     hit = self._hit(view, term, first, last, via, distance)
                     found[(term_id, first, last)] = hit
 
-    def _fuzzy_lookup(self, candidate: str) -> list[tuple[int, int]]:
+    def _fuzzy_lookup(self, candidate: str, pair: bool = False) -> tuple[tuple[int, int], ...]:
+        """Return ``(term id, distance)`` of names within reach of ``candidate`` (cached).
+
+        Two words run together are looked up one deletion deep only (a split name
+        with a second typo is rare, and deeper lookups of long strings are costly).
+        """
         cached = self._fuzzy_cache.get(candidate)
         if cached is not None:
             return cached
         squeezed = _squeeze(candidate)
         term_ids: set[int] = set()
         if len(squeezed) in self._fuzzy_lengths:
-            for variant in _deletions(squeezed, _fuzzy_depth(len(squeezed))):
+            depth = min(_fuzzy_depth(len(squeezed)), 1 if pair else 2)
+            for variant in _deletions(squeezed, depth):
                 found = self._fuzzy.get(variant)
                 if found:
-                    term_ids |= found
+                    term_ids.update(found)
         result = []
         for term_id in sorted(term_ids):
             term = self.terms[term_id]
@@ -338,5 +360,5 @@ class TextIndex:
                 result.append((term_id, distance))
         if len(self._fuzzy_cache) > 200_000:
             self._fuzzy_cache.clear()
-        self._fuzzy_cache[candidate] = result
-        return result
+        self._fuzzy_cache[candidate] = frozen_result = tuple(result)
+        return frozen_result

@@ -134,6 +134,9 @@ class Token(NamedTuple):
     leet: bool = False
 
 
+_new_token = tuple.__new__  # builds a Token without the Python-level constructor (hot path)
+
+
 def _core(raw: str) -> str:
     return raw.replace(MARK, "").replace("@", "").replace("$", "")
 
@@ -160,50 +163,49 @@ def _decode(raw: str, start: int, end: int, joined: bool) -> Token:
     return Token(start, end, literal, literal, joined, False)
 
 
-def _raw_tokens(folded: str) -> list[tuple[int, int, str, bool]]:
-    """Split on spaces (and around CJK characters); flag single-character words."""
-    raw: list[tuple[int, int, str, bool]] = []
+def _flush(run: list[tuple[int, int, str]], tokens: list[Token]) -> None:
+    """Emit a run of single-character words: joined when three or more ("a c m e")."""
+    if len(run) >= 3:
+        tokens.append(_decode("".join(item[2] for item in run), run[0][0], run[-1][1], True))
+    else:
+        tokens.extend(_decode(text, start, end, False) for start, end, text in run)
+    run.clear()
+
+
+def tokens_of_folded(folded: str) -> list[Token]:
+    """Split folded text into tokens, joining spelled-out words and decoding leetspeak."""
+    tokens: list[Token] = []
+    run: list[tuple[int, int, str]] = []
     if _CJK_RE.search(folded) is None:  # the common case: a plain split is enough
         position = 0
         for text in folded.split(" "):
             end = position + len(text)
             if text:
-                if text.isalnum() and text.isascii():
-                    raw.append((position, end, text, len(text) == 1))
+                if text.isalpha() and text.isascii() and len(text) > 1:  # a plain word
+                    if run:
+                        _flush(run, tokens)
+                    tokens.append(_new_token(Token, (position, end, text, text, False, False)))
                 else:
                     core = _core(text)
-                    if core:
-                        raw.append((position, end, text, _is_single(core)))
+                    if core and _is_single(core):
+                        run.append((position, end, text))
+                    elif core:
+                        if run:
+                            _flush(run, tokens)
+                        tokens.append(_decode(text, position, end, False))
             position = end + 1
-        return raw
-    for match in _TOKEN_RE.finditer(folded):
-        text = match.group()
-        core = _core(text)
-        if core:
-            raw.append((match.start(), match.end(), text, _is_single(core)))
-    return raw
-
-
-def tokens_of_folded(folded: str) -> list[Token]:
-    """Split folded text into tokens, joining spelled-out words and decoding leetspeak."""
-    raw = _raw_tokens(folded)
-    tokens: list[Token] = []
-    index, count = 0, len(raw)
-    while index < count:
-        start, end, text, single = raw[index]
-        if single and index + 2 < count and raw[index + 1][3] and raw[index + 2][3]:
-            run_end = index + 2
-            while run_end + 1 < count and raw[run_end + 1][3]:
-                run_end += 1
-            joined = "".join(item[2] for item in raw[index : run_end + 1])
-            tokens.append(_decode(joined, start, raw[run_end][1], True))
-            index = run_end + 1
-            continue
-        if text.isalpha() and text.isascii():
-            tokens.append(Token(start, end, text, text))
-        else:
-            tokens.append(_decode(text, start, end, False))
-        index += 1
+    else:
+        for match in _TOKEN_RE.finditer(folded):
+            text = match.group()
+            core = _core(text)
+            if core and _is_single(core):
+                run.append((match.start(), match.end(), text))
+            elif core:
+                if run:
+                    _flush(run, tokens)
+                tokens.append(_decode(text, match.start(), match.end(), False))
+    if run:
+        _flush(run, tokens)
     return tokens
 
 
