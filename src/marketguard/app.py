@@ -15,6 +15,9 @@ from marketguard.brands.api import router as brands_router
 from marketguard.catalog.api import router as catalog_router
 from marketguard.config import Settings, get_settings
 from marketguard.detection.api import router as detection_router
+from marketguard.enforcement.api import router as enforcement_router
+from marketguard.notices.api import router as notices_router
+from marketguard.reports.api import router as reports_router
 from marketguard.risk.api import router as risk_router
 
 API_PREFIX = "/api/v1"
@@ -25,6 +28,9 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     detection_router,
     risk_router,
     audit_router,
+    notices_router,
+    enforcement_router,
+    reports_router,
 ]
 
 

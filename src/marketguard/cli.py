@@ -22,7 +22,10 @@ from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
+from marketguard.enforcement import commands as enforcement_commands
 from marketguard.errors import MarketguardError
+from marketguard.notices import commands as notices_commands
+from marketguard.reports import commands as reports_commands
 from marketguard.risk import commands as risk_commands
 from marketguard.simulate import commands as simulate_commands
 
@@ -94,6 +97,9 @@ for module in (
     catalog_commands,
     detection_commands,
     risk_commands,
+    notices_commands,
+    enforcement_commands,
+    reports_commands,
     auth_commands,
     audit_commands,
 ):

@@ -9,6 +9,8 @@ from marketguard.brands import models as brands_models
 from marketguard.catalog import models as catalog_models
 from marketguard.db import Base
 from marketguard.detection import models as detection_models
+from marketguard.enforcement import models as enforcement_models
+from marketguard.notices import models as notices_models
 from marketguard.risk import models as risk_models
 
 __all__ = [
@@ -19,5 +21,7 @@ __all__ = [
     "brands_models",
     "catalog_models",
     "detection_models",
+    "enforcement_models",
+    "notices_models",
     "risk_models",
 ]

@@ -63,8 +63,15 @@ def test_when_a_counterfeit_is_submitted_then_it_is_blocked_before_going_live_wi
     assert any("image" in s for s in signals) and len(signals) >= 2, signals
     assert decision["versions"]["knowledge"]
     history = client.get("/api/v1/listings/N-1/decisions", headers=world["seller_2"]).json()
-    assert [h["stage"] for h in history][0] == "gate"
-    assert history[0]["reasons"] == decision["reasons"] or history[0]["reasons"]
+    assert history[0]["stage"] == "gate" and history[0]["reasons"]
+    statements = client.get("/api/v1/statements?listing_id=N-1", headers=world["seller_2"])
+    (statement,) = statements.json()["items"]
+    assert (statement["action"], statement["source"]) == ("block", "proactive")
+    assert statement["automated_detection"] is True
+    assert statement["automated_decision"] == "fully"
+    assert statement["before_first_sale"] is True
+    assert "PDQ distance" in statement["statement"]["facts"]
+    assert statement["statement"]["how_to_appeal"]
 
 
 def test_when_an_authorised_seller_lists_genuine_goods_then_it_goes_live(
@@ -135,6 +142,11 @@ def test_when_a_reviewer_confirms_a_held_listing_then_it_is_blocked_and_learned(
         headers=world["reviewer"],
     )
     assert decided.json()["status"] == "confirmed"
+    standing = client.get("/api/v1/sellers/S-0002/strikes", headers=world["reviewer"]).json()
+    assert (
+        len(standing["strikes"]) == 1
+        and "confirmed by a reviewer" in standing["strikes"][0]["reason"]
+    )
     again = client.post(
         f"/api/v1/review/listings/{case_id}/decision",
         json={"outcome": "overturn", "reason": "changed my mind"},

@@ -38,7 +38,8 @@ def make_lines(count: int, seed: int) -> list[bytes]:
             continue
         items.append({
             "type": rng.choice(["login", "pay", "other"]),
-            "dt": rng.choice([0, 1, 2, 5, 5, 10, -3, -700]),
+            # forward with jitter; now and then one event 700 s behind (late), then back
+            "dt": rng.choice([0, 0, 1, 1, 2, 5, -3]),
             "user": f"u{rng.randrange(40)}",
             "ip": f"i{rng.randrange(10)}",
             "device": f"d{rng.randrange(30)}",
@@ -47,6 +48,10 @@ def make_lines(count: int, seed: int) -> list[bytes]:
             "outcome": rng.choice(["fail", "ok"]),
             "tag": rng.choice(["x", 3, True, None]),
         })
+    for index in range(5, len(items) - 1, 97):
+        if isinstance(items[index], dict) and isinstance(items[index + 1], dict):
+            items[index]["dt"] -= 700
+            items[index + 1]["dt"] += 700
     return [line.encode() for line in to_lines(items)]
 
 
@@ -83,7 +88,12 @@ class Harness:
         return asyncio.run(go())
 
     def decisions(self) -> list[tuple[int, Any]]:
-        async def go() -> list[tuple[int, Any]]:
+        return [(seq, decision) for seq, _, decision in self.decisions_with_commits()]
+
+    def decisions_with_commits(self) -> list[tuple[int, int | None, Any]]:
+        """Every stored decision: (event seq, commit number or None, decision)."""
+
+        async def go() -> list[tuple[int, int | None, Any]]:
             client, js = await self._js()
             try:
                 sub = await js.pull_subscribe(self.config.decisions_subject, durable=None,
@@ -95,7 +105,9 @@ class Harness:
                     except TimeoutError:  # nats' own subclass or the base class
                         return out
                     for msg in batch:
-                        out.append((int(msg.headers["Mg-Event-Seq"]), orjson.loads(msg.data)))
+                        commit = msg.headers.get("Mg-Commit")
+                        out.append((int(msg.headers["Mg-Event-Seq"]),
+                                    int(commit) if commit else None, orjson.loads(msg.data)))
                         await msg.ack()
             finally:
                 await client.close()
@@ -150,6 +162,10 @@ class Harness:
                 "--nats-url", c.nats_url, "--state-dir", str(c.state_dir), "--stream", c.stream,
                 "--prefix", c.prefix, "--snapshot-every", str(c.snapshot_every), *extra]
 
+    def in_process(self, *extra: str) -> list[str]:
+        """The in-process worker's command, even when MARKETGUARD_REDIS_URL is set."""
+        return self.command("--in-process", *extra)
+
 
 @pytest.fixture
 def harness(tmp_path: Path) -> Any:
@@ -164,7 +180,7 @@ def test_killed_worker_process_loses_nothing_and_counts_nothing_twice(harness: H
     seqs = harness.publish(lines)
     expected = harness.expected(lines, seqs)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    first = subprocess.Popen(harness.command(), env=env)
+    first = subprocess.Popen(harness.in_process(), env=env)
     try:
         deadline = time.monotonic() + 30
         while harness.count() < 400 and time.monotonic() < deadline:
@@ -173,7 +189,7 @@ def test_killed_worker_process_loses_nothing_and_counts_nothing_twice(harness: H
         first.kill()
         first.wait()
     assert 0 < harness.count() < len(expected), "the kill should land mid-stream"
-    second = subprocess.run(harness.command("--idle-exit", "1.5"), env=env, timeout=120)
+    second = subprocess.run(harness.in_process("--idle-exit", "1.5"), env=env, timeout=120)
     assert second.returncode == 0
     got = harness.decisions()
     assert [seq for seq, _ in got] == [seq for seq, _ in expected]

@@ -31,6 +31,7 @@ from marketguard.detection.knowledge import ReferenceImage as RefValue
 from marketguard.detection.model import DetectionModel as LearnedModel
 from marketguard.detection.models import DetectionModel
 from marketguard.detection.policy import Policy
+from marketguard.enforcement import service as enforcement
 
 PENALIZED_STATUSES = ("suspended", "closed")
 TAKEN_DOWN = ("removed", "blocked")
@@ -176,6 +177,7 @@ def _seller_chunk(
     )
     takedowns = _takedown_counts(session, wanted)
     links = _penalized_links(session, wanted)
+    strikes = enforcement.strike_counts(session, seller_ids=set(wanted), now=now)
     return {
         seller_id: SellerContext(
             seller_id=seller_id,
@@ -184,6 +186,7 @@ def _seller_chunk(
             else None,
             listings_last_24h=int(recent.get(seller_id, 0)),
             prior_takedowns=int(takedowns.get(seller_id, 0)),
+            strikes=strikes.get(seller_id, 0),
             linked_penalized_sellers=links.get(seller_id, []),
         )
         for seller_id in wanted

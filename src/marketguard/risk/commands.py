@@ -190,12 +190,37 @@ def worker(
     idle_exit: Annotated[
         float | None, typer.Option("--idle-exit", help="stop after this many idle seconds")
     ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(
+            "--redis",
+            help="keep feature state in Redis so several workers can share a partition "
+            "(default: MARKETGUARD_REDIS_URL; unset: in process)",
+        ),
+    ] = None,
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="keep state in process even if Redis is set")
+    ] = False,
+    namespace: Annotated[
+        str, typer.Option("--namespace", help="Redis key prefix of the shared state")
+    ] = "mg:risk",
+    ack_wait: Annotated[
+        float, typer.Option("--ack-wait", help="seconds before an unacked event is redelivered")
+    ] = 30.0,
 ) -> None:
-    """Consume one partition of events from NATS JetStream and publish decisions."""
+    """Consume one partition of events from NATS JetStream and publish decisions.
+
+    With Redis (``--redis`` or ``MARKETGUARD_REDIS_URL``) any number of workers may
+    run on the same partition and share state; without it, one worker a partition.
+    """
     import asyncio
 
+    from marketguard.config import get_settings
     from marketguard.risk.service import get_rules
     from marketguard.risk.worker import WorkerConfig, run_worker
+
+    if not in_process and not redis_url:
+        redis_url = get_settings().redis_url
 
     config = WorkerConfig(
         nats_url=nats_url or "nats://127.0.0.1:4222",
@@ -206,5 +231,8 @@ def worker(
         prefix=prefix,
         snapshot_every=snapshot_every,
         idle_exit=idle_exit,
+        redis_url=None if in_process else redis_url,
+        namespace=namespace,
+        ack_wait=ack_wait,
     )
     asyncio.run(run_worker(get_rules(rules), config))

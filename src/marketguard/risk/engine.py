@@ -57,6 +57,19 @@ def error_decision(event_id: Any, line: int, why: str) -> Decision:
     return {"event_id": event_id, "line": line, "error": why}
 
 
+def late_decision(event_id: Any, line: int, ts: int, max_ts: int) -> Decision:
+    """Return the error decision of an event more than 10 minutes behind ``max_ts``.
+
+    Shared by every engine so the message is the same whichever path decided.
+    """
+    return error_decision(
+        event_id,
+        line,
+        f"late: ts {format_ns(ts)} is more than 10 minutes behind the latest "
+        f"processed ts {format_ns(max_ts)}",
+    )
+
+
 class _TypeRunner:
     """A compiled handler plus the outcomes of its rule masks, built lazily."""
 
@@ -146,12 +159,7 @@ class Engine:
         if max_ts is None or ts > max_ts:
             self.max_ts = ts
         elif max_ts - ts > LATE_NS:
-            return error_decision(
-                event_id,
-                line,
-                f"late: ts {format_ns(ts)} is more than 10 minutes behind the latest "
-                f"processed ts {format_ns(max_ts)}",
-            )
+            return late_decision(event_id, line, ts, max_ts)
         if self.enricher is not None:
             event = self.enricher.apply(event, ts)
         runner = self.runners.get(event_type) if type(event_type) is str else None

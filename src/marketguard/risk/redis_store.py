@@ -25,13 +25,19 @@ from marketguard.risk.features import Adder, Reader
 from marketguard.risk.model import LATE_NS, FeatureDef
 from marketguard.risk.series import encode_key, normalize
 
-_OFFSET = 10**20
+OFFSET = 10**20
 """Added to ts so every padded timestamp is non-negative and 22 digits wide."""
 _DAY_MS = 86_400_000
 
 
-def _pad(ts: int) -> str:
-    return f"{ts + _OFFSET:022d}"
+def pad(ts: int) -> str:
+    """Return ``ts`` as fixed-width digits, so text order is time order (for lex ranges)."""
+    return f"{ts + OFFSET:022d}"
+
+
+def unpad(text: str) -> int:
+    """Invert :func:`pad`."""
+    return int(text) - OFFSET
 
 
 def _number(text: str) -> int | float:
@@ -78,7 +84,8 @@ class RedisStore:
             digest = hashlib.sha256(feat.signature.encode()).hexdigest()[:12]
             self.prefixes.append(f"{self.namespace}:f:{digest}:")
 
-    def _key(self, index: int, key: Any) -> str:
+    def key(self, index: int, key: Any) -> str:
+        """Return the Redis key of feature ``index``'s window for ``key``."""
         return self.prefixes[index] + encode_key(key if type(key) is str else normalize(key))
 
     def adder(self, index: int) -> Adder:
@@ -89,7 +96,7 @@ class RedisStore:
         kind = feat.kind
 
         def add(key: Any, ts: int, value: Any) -> None:
-            name = self._key(index, key)
+            name = self.key(index, key)
             self.counter += 1
             if kind == "count":
                 encoded = ""
@@ -97,9 +104,9 @@ class RedisStore:
                 encoded = repr(value)
             else:
                 encoded = encode_key(value if type(value) is str else normalize(value))
-            member = f"{_pad(ts)}:{self.uid}{self.counter:x}:{encoded}"
+            member = f"{pad(ts)}:{self.uid}{self.counter:x}:{encoded}"
             self.pipe.zadd(name, {member: 0})
-            self.pipe.zremrangebylex(name, "-", "(" + _pad(ts - keep) + ";")
+            self.pipe.zremrangebylex(name, "-", "(" + pad(ts - keep) + ";")
             self.pipe.pexpire(name, ttl_ms)
             self.pending += 1
 
@@ -111,8 +118,8 @@ class RedisStore:
         window = feat.window_ns
 
         def read(key: Any, ts: int) -> int | float:
-            name = self._key(index, key)
-            low, high = "[" + _pad(ts - window) + ";", "(" + _pad(ts) + ";"
+            name = self.key(index, key)
+            low, high = "[" + pad(ts - window) + ";", "(" + pad(ts) + ";"
             if feat.kind == "count":
                 self.pipe.zlexcount(name, low, high)
                 result: int = self._execute()[-1]

@@ -55,6 +55,13 @@ class WorkerConfig:
     snapshot_every: int = 2000
     snapshot_seconds: float = 5.0
     idle_exit: float | None = None
+    redis_url: str | None = None
+    """When set, state lives in Redis and any number of workers may share a partition."""
+    namespace: str = "mg:risk"
+    ack_wait: float = 30.0
+    """Seconds before an unacked event goes to another worker (shared mode)."""
+    fetch_timeout: float = 0.5
+    """How long one pull waits for events; also how fast a stop request is noticed."""
 
     @property
     def events_subject(self) -> str:
@@ -241,7 +248,8 @@ class Worker:
             idle_exit = self.config.idle_exit
             while not self.stop.is_set():
                 try:
-                    messages = await subscription.fetch(self.config.batch, timeout=0.5)
+                    messages = await subscription.fetch(
+                        self.config.batch, timeout=self.config.fetch_timeout)
                 except TimeoutError:  # nats raises its subclass or this base class
                     messages = []
                 if messages:
@@ -261,8 +269,17 @@ class Worker:
 
 
 async def run_worker(ruleset: RuleSet, config: WorkerConfig) -> None:
-    """Run a worker until SIGINT/SIGTERM (graceful: a final snapshot is written)."""
-    worker = Worker(ruleset, config)
+    """Run a worker until SIGINT/SIGTERM (graceful: a final snapshot is written).
+
+    With ``config.redis_url`` the worker keeps its state in Redis (shared mode).
+    """
+    worker: Worker
+    if config.redis_url:
+        from marketguard.risk.redis_worker import SharedWorker
+
+        worker = SharedWorker(ruleset, config)
+    else:
+        worker = Worker(ruleset, config)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -288,6 +305,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prefix", default="mg.risk")
     parser.add_argument("--snapshot-every", type=int, default=2000)
     parser.add_argument("--idle-exit", type=float, default=None)
+    parser.add_argument("--redis", default=os.environ.get("MARKETGUARD_REDIS_URL"))
+    parser.add_argument("--in-process", action="store_true")
+    parser.add_argument("--namespace", default="mg:risk")
+    parser.add_argument("--ack-wait", type=float, default=30.0)
     args = parser.parse_args(argv)
     config = WorkerConfig(
         nats_url=args.nats_url or "nats://127.0.0.1:4222",
@@ -298,6 +319,9 @@ def main(argv: list[str] | None = None) -> None:
         prefix=args.prefix,
         snapshot_every=args.snapshot_every,
         idle_exit=args.idle_exit,
+        redis_url=None if args.in_process else args.redis or None,
+        namespace=args.namespace,
+        ack_wait=args.ack_wait,
     )
     asyncio.run(run_worker(load_rules(args.rules), config))
 

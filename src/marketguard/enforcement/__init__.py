@@ -1,0 +1,1 @@
+"""Restrictions (takedowns, suspensions, store closures), strikes and statements of reasons."""

@@ -1,0 +1,166 @@
+"""The 24-hour clock: release verified notices, escalate, record breaches, close windows.
+
+Why a sweep: time passes without requests. ``sweep`` is run by
+``marketguard notices sweep`` (cron) or ``POST /review/sweep``; it is idempotent,
+and a breach, once recorded, is never cleared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from marketguard.auth.roles import SYSTEM
+from marketguard.enforcement import service as enforcement
+from marketguard.notices import events
+from marketguard.notices.models import Notice, NoticeItem
+from marketguard.notices.service import release, settle
+from marketguard.notices.settings import DEFAULT_NOTICE_SETTINGS, NoticeSettings
+from marketguard.timeutil import format_rfc3339, utcnow
+
+
+@dataclass
+class SweepReport:
+    """What one sweep changed."""
+
+    released: int = 0
+    escalated: int = 0
+    breached: int = 0
+    finalised: int = 0
+    suspensions_lifted: int = 0
+
+
+def sweep(
+    session: Session, *, now: datetime | None = None,
+    settings: NoticeSettings = DEFAULT_NOTICE_SETTINGS,
+) -> SweepReport:
+    """Advance every clock to ``now``; safe to run as often as wanted."""
+    moment = now or utcnow()
+    report = SweepReport()
+    waiting = session.scalars(select(Notice).where(Notice.status == "awaiting_verification"))
+    for notice in list(waiting):
+        report.released += int(release(session, notice=notice, now=moment, settings=settings))
+    soon = session.scalars(
+        select(Notice).where(Notice.status == "triaged", Notice.escalated_at.is_(None))
+        .where(Notice.due_at <= moment + settings.escalate_before)
+    )
+    for notice in list(soon):
+        notice.escalated_at = moment
+        assert notice.due_at is not None
+        events.record(session, notice=notice, kind="escalated", actor=SYSTEM.actor, now=moment,
+                      detail={"due_at": format_rfc3339(notice.due_at)},
+                      reason="due within the escalation window and not yet decided")
+        report.escalated += 1
+    late = session.scalars(
+        select(Notice).where(Notice.status == "triaged", Notice.breached_at.is_(None))
+        .where(Notice.due_at < moment)
+    )
+    for notice in list(late):
+        notice.breached_at = notice.due_at
+        assert notice.due_at is not None
+        events.record(session, notice=notice, kind="breached", actor=SYSTEM.actor, now=moment,
+                      detail={"due_at": format_rfc3339(notice.due_at)},
+                      reason="not decided by its due time")
+        report.breached += 1
+    report.finalised = _close_appeal_windows(session, now=moment)
+    report.suspensions_lifted = enforcement.expire_suspensions(session, now=moment)
+    return report
+
+
+def _close_appeal_windows(session: Session, *, now: datetime) -> int:
+    """Make takedowns final (upheld) once their appeal window passed unused."""
+    count = 0
+    taken = session.scalars(
+        select(NoticeItem).where(NoticeItem.status == "taken_down", NoticeItem.appeal_until <= now)
+    )
+    for item in list(taken):
+        item.status, item.final_at = "upheld", now
+        notice = session.get(Notice, item.notice_id)
+        assert notice is not None
+        events.record(session, notice=notice, kind="upheld", actor=SYSTEM.actor, now=now,
+                      item=item, reason="the appeal window closed without an appeal")
+        settle(session, notice=notice, now=now)
+        count += 1
+    return count
+
+
+def queue_query() -> Any:
+    """The review queue: notices with a running clock, soonest due and riskiest first."""
+    return select(Notice).where(Notice.status == "triaged", Notice.queue_key.is_not(None))
+
+
+@dataclass(frozen=True)
+class NoticeFigures:
+    """Notice figures for one period, as the transparency report shows them."""
+
+    received: int
+    listings: int
+    decided: int
+    within_sla: int
+    measured: int
+    breached: int
+    average_hours: float | None
+    fast_lane: int
+    takedown_items: int
+    rejected_items: int
+
+
+def figures(
+    session: Session, *, start: datetime, end: datetime,
+    settings: NoticeSettings = DEFAULT_NOTICE_SETTINGS,
+) -> NoticeFigures:
+    """Count notices received in [start, end) and how fast they were processed.
+
+    A notice counts towards the 24-hour share once it is decided, or once its due
+    time has passed undecided by ``end`` (then it was not within the clock).
+    """
+    rows = session.execute(
+        select(Notice.clock_started_at, Notice.decided_at, Notice.due_at, Notice.breached_at,
+               Notice.fast_lane)
+        .where(Notice.received_at >= start, Notice.received_at < end)
+    ).all()
+    decided = within = measured = breached = fast = 0
+    total_seconds = 0.0
+    for started, decided_at, due, breach, fast_lane in rows:
+        fast += int(bool(fast_lane))
+        breached += int(breach is not None)
+        if started is None:
+            continue
+        if decided_at is not None:
+            decided += 1
+            measured += 1
+            took = decided_at - started
+            total_seconds += took.total_seconds()
+            within += int(took <= settings.sla)
+        elif due is not None and due < end:
+            measured += 1
+    item_counts = dict(session.execute(
+        select(NoticeItem.decided_by.is_not(None), func.count())
+        .join(Notice, Notice.id == NoticeItem.notice_id)
+        .where(Notice.received_at >= start, Notice.received_at < end)
+        .group_by(NoticeItem.decided_by.is_not(None))
+    ).all())
+    outcomes = dict(session.execute(
+        select(NoticeItem.statement_id.is_not(None), func.count())
+        .join(Notice, Notice.id == NoticeItem.notice_id)
+        .where(Notice.received_at >= start, Notice.received_at < end)
+        .where(NoticeItem.decided_at.is_not(None))
+        .group_by(NoticeItem.statement_id.is_not(None))
+    ).all())
+    return NoticeFigures(
+        received=len(rows),
+        listings=sum(int(v) for v in item_counts.values()),
+        decided=decided,
+        within_sla=within,
+        measured=measured,
+        breached=breached,
+        average_hours=(total_seconds / decided / 3600) if decided else None,
+        fast_lane=fast,
+        takedown_items=int(outcomes.get(True, 0)),
+        rejected_items=int(outcomes.get(False, 0)),
+    )
+
