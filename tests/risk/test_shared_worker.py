@@ -144,6 +144,7 @@ def test_a_worker_dying_between_its_state_change_and_its_ack_is_redelivered_exac
                 await super().handle(js, messages)
                 return
             assert self.shared is not None
+            await self.forget_acked(js)  # as the real handle does first
             applied = self.shared.decide_batch(
                 [(m.data, m.metadata.sequence.stream) for m in messages])
             for outcome in applied[: len(applied) // 2]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from marketguard.detection.models import ReviewCase, ScanDecision
 from marketguard.uow import unit_of_work
 
 REVIEWS_PER_DEMO = 200
+FULL_SCAN_DELAY = timedelta(minutes=2)  # the slower pass, replayed shortly after submission
 
 
 def read_labels(path: Path) -> dict[str, dict[str, Any]]:
@@ -37,14 +39,17 @@ def submit_and_scan(settings: Settings, market: Path, progress: ProgressCallback
         )
         catalog_service.import_orders(session, actor=actor, path=market / "orders.jsonl")
         session.flush()
-        listings = list(session.scalars(select(Listing).order_by(Listing.listing_id)))
+        listings = list(
+            session.scalars(select(Listing).order_by(Listing.created_at, Listing.listing_id))
+        )
         service.check_listings(
             session, actor=actor, settings=settings, listings=listings, stage="gate",
-            progress=progress,
+            replay=timedelta(0), progress=progress,
         )  # fmt: skip
         service.run_full_scans(
-            session, actor=actor, settings=settings, limit=len(listings), progress=progress
-        )
+            session, actor=actor, settings=settings, limit=len(listings),
+            replay=FULL_SCAN_DELAY, progress=progress,
+        )  # fmt: skip
 
 
 def listing_statuses(settings: Settings) -> dict[str, str]:

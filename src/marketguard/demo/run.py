@@ -16,14 +16,18 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from marketguard import db
 from marketguard.audit.verify import verify_chain
 from marketguard.auth.roles import cli_principal
 from marketguard.brands import service as brands_service
+from marketguard.brands.models import Brand
 from marketguard.catalog import service as catalog_service
 from marketguard.config import Settings
 from marketguard.demo.detection_step import scan_new_listings, work_review_queue
+from marketguard.demo.notices_step import run_notices
 from marketguard.demo.progress import progress_bars
 from marketguard.demo.risk_step import run_risk
 from marketguard.detection.service import hash_references
@@ -41,6 +45,7 @@ class DemoSize:
     events: int = 300_000
     days: int = 30
     seed: int = 7
+    start: datetime = DEMO_START
 
 
 @dataclass
@@ -121,12 +126,22 @@ def _import(ctx: DemoContext) -> None:
             catalog_service.import_sellers(session, actor=actor, path=market / "sellers.jsonl"),
         ]
         hash_references(session, progress=progress)
+        for rights in brands_service.rights_of(session, _brand_ids(session)).values():
+            for right in rights:  # a platform admin checks each registration
+                brands_service.verify_right(
+                    session, actor=actor, right_id=right.id, status="verified",
+                    reason="registry extract checked",
+                )  # fmt: skip
     table = Table(title="Imported")
     for column in ("what", "created", "rejected"):
         table.add_column(column, justify="left" if column == "what" else "right")
     for report in reports:
         table.add_row(report.kind, f"{report.created:,}", str(report.rejected))
     ctx.console.print(table)
+
+
+def _brand_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Brand.id)))
 
 
 def _audit(ctx: DemoContext) -> None:
@@ -162,6 +177,7 @@ STEPS = [
     ("2. Import brand knowledge and sellers", _import),
     ("3. Check every new listing before it goes live", scan_new_listings),
     ("4. A reviewer works the queue; the model learns", work_review_queue),
-    ("5. Score the month's logins, orders and payments", run_risk),
-    ("6. Verify the audit log", _audit),
+    ("5. A month of notices, appeals and the transparency report", run_notices),
+    ("6. Score the month's logins, orders and payments", run_risk),
+    ("7. Verify the audit log", _audit),
 ]

@@ -10,6 +10,7 @@ whether the listing had already sold.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -61,6 +62,7 @@ def apply_action(
     decision: ScanDecision | None,
     reason: str,
     automated: bool = True,
+    now: datetime | None = None,
 ) -> str:
     """Restrict, hold or publish the listing for ``action``; return its new status."""
     holds = _active_holds(session, listing.listing_id)
@@ -69,12 +71,13 @@ def apply_action(
         if kind == "hold" and holds:
             statement = holds[0]
         else:
-            statement = _restrict(session, actor, listing, kind, decision, reason, automated)
+            statement = _restrict(session, actor, listing, kind, decision, reason, automated, now)
         if kind != "hold":
             for hold in holds:  # the stricter restriction replaces the hold
                 enforcement.reinstate_listing(
-                    session, actor=actor, statement_id=hold.id, reason=f"superseded: {reason}"
-                )
+                    session, actor=actor, statement_id=hold.id, reason=f"superseded: {reason}",
+                    now=now,
+                )  # fmt: skip
             if decision is not None:
                 decision.after_first_sale = not statement.before_first_sale
         if action == "review" and decision is not None:
@@ -86,10 +89,13 @@ def apply_action(
                 seller_id=listing.seller_id,
                 statement_id=statement.id,
                 reason=f"counterfeit confirmed by a reviewer: {reason}",
+                now=now,
             )
     elif holds:
         for hold in holds:
-            enforcement.reinstate_listing(session, actor=actor, statement_id=hold.id, reason=reason)
+            enforcement.reinstate_listing(
+                session, actor=actor, statement_id=hold.id, reason=reason, now=now
+            )
     else:
         catalog.set_listing_status(
             session, actor=actor, listing_id=listing.listing_id, status="live", reason=reason
@@ -107,6 +113,7 @@ def _restrict(
     decision: ScanDecision | None,
     reason: str,
     automated: bool,
+    now: datetime | None,
 ) -> Statement:
     reasons: list[dict[str, Any]] = decision.reasons if decision is not None else []
     facts = "; ".join(str(r.get("detail")) for r in reasons[:MAX_FACTS]) or reason
@@ -129,6 +136,7 @@ def _restrict(
         source="proactive",
         right_id=right_id,
         evidence=evidence,
+        now=now,
     )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,7 +86,9 @@ def _hash_one(path: str) -> ReferenceHashes | str:
         return str(exc)
 
 
-def _store(session: Session, decision: Decision, *, stage: str, pending_full: bool) -> ScanDecision:
+def _store(
+    session: Session, decision: Decision, *, stage: str, pending_full: bool, at: datetime
+) -> ScanDecision:
     record = decision.to_record()
     row = ScanDecision(
         id=new_id("scn"),
@@ -99,7 +101,7 @@ def _store(session: Session, decision: Decision, *, stage: str, pending_full: bo
         versions=record["versions"],
         applied=False,
         pending_full_scan=pending_full,
-        created_at=utcnow(),
+        created_at=at,
     )
     session.add(row)
     return row
@@ -114,16 +116,24 @@ def check_listings(
     stage: str,
     detector: Detector | None = None,
     now: datetime | None = None,
+    replay: timedelta | None = None,
     progress: Progress | None = None,
 ) -> ScanOutcome:
     """Decide listings at ``stage``, store and apply each decision.
 
     ``gate`` applies its action outright; ``full`` (with OCR) and ``backfill`` only
     ever escalate (allow → review → block), so they never undo a person's call.
+    With ``replay``, each listing is decided as of its own ``created_at`` plus
+    ``replay`` (history replayed: seller facts, statements and first-sale checks
+    are taken at that moment); otherwise as of ``now``.
     """
     detector = detector or loader.detector_for(session, settings)
     moment = now or utcnow()
-    contexts = loader.seller_contexts(session, (item.seller_id for item in listings), now=moment)
+    contexts = (
+        {}
+        if replay is not None
+        else loader.seller_contexts(session, (item.seller_id for item in listings), now=moment)
+    )
     outcome = ScanOutcome()
     ocr, escalate_only = STAGES[stage]
     for number, listing in enumerate(listings, start=1):
@@ -131,12 +141,15 @@ def check_listings(
             progress(f"{stage} scan", number, len(listings))
         if escalate_only and _current_strength(listing) == STRENGTH["block"]:
             continue  # already down: a slower look cannot make it stricter
+        when = moment if replay is None else listing.created_at + replay
+        if replay is not None:
+            contexts = loader.seller_contexts(session, [listing.seller_id], now=when)
         decision = detector.check(
             loader.listing_input(listing), contexts.get(listing.seller_id), ocr=ocr
         )
         outcome.add(decision)
         pending_full = stage == "gate" and bool(listing.images)
-        row = _store(session, decision, stage=stage, pending_full=pending_full)
+        row = _store(session, decision, stage=stage, pending_full=pending_full, at=when)
         if not escalate_only or STRENGTH[decision.action] > _current_strength(listing):
             apply_action(
                 session,
@@ -145,6 +158,7 @@ def check_listings(
                 action=decision.action,
                 decision=row,
                 reason=_reason(decision, stage),
+                now=when,
             )
     session.flush()
     return outcome
@@ -165,6 +179,7 @@ def run_full_scans(
     actor: Principal,
     settings: Settings,
     limit: int = 500,
+    replay: timedelta | None = None,
     progress: Progress | None = None,
 ) -> ScanOutcome:
     """Run the slow pass (OCR) for listings whose gate decision left it pending."""
@@ -188,6 +203,7 @@ def run_full_scans(
         settings=settings,
         listings=listings,
         stage="full",
+        replay=replay,
         progress=progress,
     )
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from marketguard.enforcement.listings import reinstate_listing, restrict_listing
@@ -118,51 +119,53 @@ class TakedownFigures:
 
 
 def takedown_figures(session: Session, *, start: datetime, end: datetime) -> TakedownFigures:
-    """Count takedowns (proactive vs on notice), reinstatements and closures in [start, end)."""
-    in_period = (Statement.created_at >= start, Statement.created_at < end)
+    """Count takedowns (proactive vs on notice), reinstatements and closures in [start, end).
+
+    One pass over the statements of the period (and one over strikes), so a report
+    over a million statements reads each row once.
+    """
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    created = and_(Statement.created_at >= start, Statement.created_at < end)
+    lifted = and_(Statement.reversed_at >= start, Statement.reversed_at < end)
+    takedown = and_(created, Statement.scope == "listing", Statement.action.in_(TAKEDOWN_ACTIONS))
     rows = session.execute(
         select(
             Statement.source,
-            func.count(),
-            func.sum(case((Statement.before_first_sale.is_(True), 1), else_=0)),
+            count(takedown),
+            count(and_(takedown, Statement.before_first_sale.is_(True))),
+            count(and_(lifted, Statement.scope == "listing", Statement.status == "reversed")),
+            count(and_(created, Statement.scope == "store")),
+            count(and_(created, Statement.scope == "seller")),
         )
-        .where(Statement.scope == "listing", Statement.action.in_(TAKEDOWN_ACTIONS))
-        .where(*in_period)
+        .where(or_(created, lifted))
         .group_by(Statement.source)
     ).all()
-    proactive = reactive = before_sale = 0
-    for source, count, before in rows:
+    proactive = reactive = before_sale = reinstated = closed = suspended = 0
+    for source, takedowns, before, lifted_count, stores, sellers in rows:
         if source in REACTIVE_SOURCES:
-            reactive += int(count)
+            reactive += int(takedowns or 0)
         else:
-            proactive += int(count)
+            proactive += int(takedowns or 0)
             before_sale += int(before or 0)
-    reinstated = session.scalar(
-        select(func.count())
-        .where(Statement.scope == "listing", Statement.status == "reversed")
-        .where(Statement.reversed_at >= start, Statement.reversed_at < end)
-    )
-    by_scope = dict(
-        session.execute(
-            select(Statement.scope, func.count())
-            .where(Statement.scope.in_(("store", "seller")), *in_period)
-            .group_by(Statement.scope)
-        ).all()
-    )
-    strikes_added = session.scalar(
-        select(func.count()).where(Strike.created_at >= start, Strike.created_at < end)
-    )
-    strikes_removed = session.scalar(
-        select(func.count()).where(Strike.removed_at >= start, Strike.removed_at < end)
-    )
+        reinstated += int(lifted_count or 0)
+        closed += int(stores or 0)
+        suspended += int(sellers or 0)
+    added, removed = session.execute(
+        select(
+            count(and_(Strike.created_at >= start, Strike.created_at < end)),
+            count(and_(Strike.removed_at >= start, Strike.removed_at < end)),
+        ).where(or_(and_(Strike.created_at >= start, Strike.created_at < end),
+                    and_(Strike.removed_at >= start, Strike.removed_at < end)))
+    ).one()
     return TakedownFigures(
         proactive=proactive,
         reactive=reactive,
         proactive_before_first_sale=before_sale,
-        reinstated=int(reinstated or 0),
-        stores_closed=int(by_scope.get("store", 0)),
-        sellers_suspended=int(by_scope.get("seller", 0)),
-        strikes_added=int(strikes_added or 0),
-        strikes_removed=int(strikes_removed or 0),
+        reinstated=reinstated,
+        stores_closed=closed,
+        sellers_suspended=suspended,
+        strikes_added=int(added or 0),
+        strikes_removed=int(removed or 0),
     )
-

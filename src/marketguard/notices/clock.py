@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from marketguard.auth.roles import SYSTEM
@@ -118,49 +118,52 @@ def figures(
     A notice counts towards the 24-hour share once it is decided, or once its due
     time has passed undecided by ``end`` (then it was not within the clock).
     """
-    rows = session.execute(
-        select(Notice.clock_started_at, Notice.decided_at, Notice.due_at, Notice.breached_at,
-               Notice.fast_lane)
-        .where(Notice.received_at >= start, Notice.received_at < end)
-    ).all()
-    decided = within = measured = breached = fast = 0
-    total_seconds = 0.0
-    for started, decided_at, due, breach, fast_lane in rows:
-        fast += int(bool(fast_lane))
-        breached += int(breach is not None)
-        if started is None:
-            continue
-        if decided_at is not None:
-            decided += 1
-            measured += 1
-            took = decided_at - started
-            total_seconds += took.total_seconds()
-            within += int(took <= settings.sla)
-        elif due is not None and due < end:
-            measured += 1
-    item_counts = dict(session.execute(
-        select(NoticeItem.decided_by.is_not(None), func.count())
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    decided = Notice.decided_at.is_not(None)
+    in_period = (Notice.received_at >= start, Notice.received_at < end)
+    took = _seconds(session, Notice.clock_started_at, Notice.decided_at)
+    row = session.execute(
+        select(
+            func.count(),
+            count(decided),
+            count(and_(decided, took <= settings.sla.total_seconds())),
+            count(and_(Notice.decided_at.is_(None), Notice.due_at < end)),
+            count(Notice.breached_at.is_not(None)),
+            count(Notice.fast_lane.is_(True)),
+            func.sum(case((decided, took), else_=0)),
+        ).where(*in_period)
+    ).one()
+    received, done, within, overdue, breached, fast = (int(v or 0) for v in row[:6])
+    seconds = float(row[6] or 0)
+    items = session.execute(
+        select(
+            func.count(),
+            count(and_(NoticeItem.decided_at.is_not(None), NoticeItem.statement_id.is_not(None))),
+            count(and_(NoticeItem.decided_at.is_not(None), NoticeItem.statement_id.is_(None))),
+        )
+        .select_from(NoticeItem)
         .join(Notice, Notice.id == NoticeItem.notice_id)
-        .where(Notice.received_at >= start, Notice.received_at < end)
-        .group_by(NoticeItem.decided_by.is_not(None))
-    ).all())
-    outcomes = dict(session.execute(
-        select(NoticeItem.statement_id.is_not(None), func.count())
-        .join(Notice, Notice.id == NoticeItem.notice_id)
-        .where(Notice.received_at >= start, Notice.received_at < end)
-        .where(NoticeItem.decided_at.is_not(None))
-        .group_by(NoticeItem.statement_id.is_not(None))
-    ).all())
+        .where(*in_period)
+    ).one()
+    listings, taken, rejected = (int(v or 0) for v in items)
     return NoticeFigures(
-        received=len(rows),
-        listings=sum(int(v) for v in item_counts.values()),
-        decided=decided,
+        received=received,
+        listings=listings,
+        decided=done,
         within_sla=within,
-        measured=measured,
+        measured=done + overdue,
         breached=breached,
-        average_hours=(total_seconds / decided / 3600) if decided else None,
+        average_hours=(seconds / done / 3600) if done else None,
         fast_lane=fast,
-        takedown_items=int(outcomes.get(True, 0)),
-        rejected_items=int(outcomes.get(False, 0)),
+        takedown_items=taken,
+        rejected_items=rejected,
     )
 
+
+def _seconds(session: Session, start: Any, end: Any) -> Any:
+    """Seconds between two timestamp columns, in the database's own arithmetic."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400.0

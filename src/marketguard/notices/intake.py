@@ -23,10 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketguard.auth.roles import SYSTEM
+from marketguard.brands import service as brands_service
 from marketguard.brands.models import Right
 from marketguard.catalog import service as catalog_service
 from marketguard.catalog.models import Listing
-from marketguard.errors import InvalidInput
+from marketguard.errors import InvalidInput, NotFound
 from marketguard.notices.models import Notice, NoticeItem
 from marketguard.notices.settings import NoticeSettings
 
@@ -117,7 +118,10 @@ def _check_right(session: Session, brand_id: str, right_id: Any, today: date) ->
     if _blank(right_id) or not isinstance(right_id, str):
         reason = "name the registered right you rely on (right_id; see GET /api/v1/brands)"
         return None, [{"field": "right_id", "reason": reason}]
-    right = session.get(Right, right_id.strip())
+    try:
+        right: Right | None = brands_service.get_right(session, right_id=right_id.strip())
+    except NotFound:
+        right = None
     if right is None or right.brand_id != brand_id:
         return None, [{"field": "right_id", "reason": f"no right {right_id!r} registered "
                        "for your brand"}]

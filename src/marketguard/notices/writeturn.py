@@ -1,12 +1,18 @@
-"""Queue this process's SQLite writers fairly, first come first served.
+"""Admit a bounded number of writing requests at a time, first come first served.
 
-Why: SQLite admits one writer at a time and makes the others poll with growing
-sleeps, which is unfair — under 50 concurrent notices some requests waited past
-the 10 s busy timeout while newcomers got in. Routes that write take a turn
-here first (released after the request's commit), so waiting is FIFO. The turn
-is an asyncio lock: waiting for it holds no worker thread (a thread-blocking lock
-would let 40 waiters starve the holder of the threads it needs to finish).
-PostgreSQL needs no turn: it queues writers in the database.
+Why: every write appends to the audit chain, whose head row serialises writers.
+Without a bound, two failure modes appeared under 50 concurrent notices:
+
+* SQLite admits one writer and makes the others poll with growing sleeps, which
+  is unfair: some requests waited past the 10 s busy timeout while newcomers got in.
+* PostgreSQL queues writers on the head row, but each waiter holds one of the 40
+  worker threads; with all of them waiting, the lock holder found no free thread
+  to run its commit (FastAPI runs the session's exit in the thread pool) and every
+  request hung.
+
+Routes that write take a turn here first, in the event loop (waiting holds no
+thread), and give it back after the request's commit: one turn for SQLite (its
+single writer, now in FIFO order), a few for PostgreSQL (fewer than the threads).
 """
 
 from __future__ import annotations
@@ -19,17 +25,20 @@ from fastapi import Depends
 
 from marketguard.api.deps import SettingsDep
 
-_turns: dict[tuple[str, int], asyncio.Lock] = {}
+SQLITE_TURNS = 1
+POSTGRES_TURNS = 8  # well below the 40 worker threads and the 30 pooled connections
+
+_turns: dict[tuple[str, int], asyncio.Semaphore] = {}
 
 
 async def write_turn(settings: SettingsDep) -> AsyncIterator[None]:
-    """Hold this database's writer turn for the request (SQLite only)."""
-    if not settings.is_sqlite:
-        yield
-        return
+    """Hold one of this database's writer turns for the request."""
     key = (settings.database_url, id(asyncio.get_running_loop()))
-    lock = _turns.setdefault(key, asyncio.Lock())  # asyncio.Lock wakes waiters in order
-    async with lock:
+    turns = _turns.get(key)
+    if turns is None:  # asyncio.Semaphore wakes its waiters in arrival order
+        size = SQLITE_TURNS if settings.is_sqlite else POSTGRES_TURNS
+        turns = _turns.setdefault(key, asyncio.Semaphore(size))
+    async with turns:
         yield
 
 

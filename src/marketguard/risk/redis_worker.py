@@ -47,8 +47,11 @@ class SharedWorker(Worker):
         self.hwm = 0
         self.since_snapshot = 0
         self.last_snapshot = time.monotonic()
+        self.snapshot_cost = 0.0
         self.stop = asyncio.Event()
         self.processed = 0
+        self.marked: list[int] = []
+        """Seqs of events this worker applied whose markers are not dropped yet."""
 
     @property
     def durable(self) -> str:
@@ -61,6 +64,10 @@ class SharedWorker(Worker):
     def snapshot(self) -> None:
         """Nothing to write: every event's state change is already durable in Redis."""
         self.since_snapshot = 0
+
+    def snapshot_due(self) -> bool:
+        """Never: there is no snapshot."""
+        return False
 
     async def subscribe(self, js: Any) -> Any:
         """Create the shared consumer once (never recreated: peers may be using it) and bind."""
@@ -92,11 +99,12 @@ class SharedWorker(Worker):
         return await js.pull_subscribe_bind(self.durable, stream=config.stream)
 
     async def handle(self, js: Any, messages: list[Any]) -> None:
-        """Decide a batch, publish decisions, confirm acks, then drop the events' markers."""
+        """Decide a batch, publish the decisions, ack the events, drop markers acked before."""
         assert self.shared is not None
+        await self.forget_acked(js)
         items = [(msg.data, msg.metadata.sequence.stream) for msg in messages]
         applied = self.shared.decide_batch(items)
-        publishes = []
+        pending = []
         for outcome in applied:
             self.processed += 1
             if outcome.decision is None:
@@ -107,16 +115,37 @@ class SharedWorker(Worker):
             }
             if outcome.commit is not None:
                 headers["Mg-Commit"] = str(outcome.commit)
-            publishes.append(js.publish(
+                self.marked.append(outcome.seq)
+            pending.append(await js.publish_async(
                 self.config.decisions_subject, orjson.dumps(outcome.decision), headers=headers))
-        if publishes:
-            await asyncio.gather(*publishes)
-        acks = await asyncio.gather(
-            *(msg.ack_sync() for msg in messages), return_exceptions=True)
-        confirmed = [
-            outcome.seq for outcome, ack in zip(applied, acks, strict=True)
-            if outcome.commit is not None and not isinstance(ack, BaseException)
-        ]
-        # an unconfirmed ack may come back: its marker stays and answers the redelivery
-        self.shared.forget(confirmed)
+        if pending:
+            await asyncio.gather(*pending)
+        for msg in messages:
+            await msg.ack()
 
+    async def forget_acked(self, js: Any) -> None:
+        """Drop the markers of events below the consumer's ack floor.
+
+        Why the floor and not each ack's reply: every event below the floor is
+        acknowledged on the server and can never be delivered again, so its marker
+        is no longer needed; one consumer-info request covers a whole batch. A
+        marker above the floor (an ack in flight, or a neighbour's event still
+        pending) waits for a later call, or for its TTL if this worker dies.
+        """
+        if not self.marked:
+            return
+        assert self.shared is not None
+        info = await js.consumer_info(self.config.stream, self.durable)
+        floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+        done = [seq for seq in self.marked if seq <= floor]
+        if done:
+            self.marked = [seq for seq in self.marked if seq > floor]
+            self.shared.forget(done)
+
+    async def finish(self, js: Any) -> None:
+        """On a graceful stop: drop the markers of this worker's acked events."""
+        for _ in range(20):
+            await self.forget_acked(js)
+            if not self.marked:
+                return
+            await asyncio.sleep(0.05)

@@ -54,41 +54,39 @@ if cur and late_at < cur then
   redis.call('SET', KEYS[1], cjson.encode(out), 'PX', ttl)
   return out
 end
-local n = tonumber(ARGV[5])
-for i = 0, n - 1 do
-  local b = 6 + i * 5
-  local op, key = ARGV[b], KEYS[tonumber(ARGV[b + 1])]
+local ops = cjson.decode(ARGV[5])
+for _, o in ipairs(ops) do
+  local op, key = o[1], KEYS[o[2]]
   if op == 'M' then
-    if tostring(redis.call('SISMEMBER', key, ARGV[b + 2])) ~= ARGV[b + 3] then
+    if tostring(redis.call('SISMEMBER', key, o[3])) ~= o[4] then
       return {'retry'}
     end
   elseif op == 'G' then
     local v = redis.call('GET', key)
-    if ARGV[b + 3] == '1' then
+    if o[4] == '1' then
       if v then return {'retry'} end
-    elseif v ~= ARGV[b + 2] then
+    elseif v ~= o[3] then
       return {'retry'}
     end
   end
 end
 if not cur or ts > cur then redis.call('HSET', KEYS[2], 'max_ts_lex', ts) end
 local out = {'ok', tostring(redis.call('INCR', KEYS[3])), cur or '', blob}
-for i = 0, n - 1 do
-  local b = 6 + i * 5
-  local op, key = ARGV[b], KEYS[tonumber(ARGV[b + 1])]
+for _, o in ipairs(ops) do
+  local op, key = o[1], KEYS[o[2]]
   if op == 'S' then
-    redis.call('SADD', key, ARGV[b + 2])
+    redis.call('SADD', key, o[3])
   elseif op == 'T' then
-    redis.call('SET', key, ARGV[b + 2])
+    redis.call('SET', key, o[3])
   elseif op == 'A' then
-    redis.call('ZADD', key, 0, ARGV[b + 2])
-    redis.call('ZREMRANGEBYLEX', key, '-', ARGV[b + 3])
-    redis.call('PEXPIRE', key, ARGV[b + 4])
+    redis.call('ZADD', key, 0, o[3])
+    redis.call('ZREMRANGEBYLEX', key, '-', o[4])
+    redis.call('PEXPIRE', key, o[5])
   elseif op == 'C' then
-    out[#out + 1] = tostring(redis.call('ZLEXCOUNT', key, ARGV[b + 2], ARGV[b + 3]))
+    out[#out + 1] = tostring(redis.call('ZLEXCOUNT', key, o[3], o[4]))
   elseif op == 'D' or op == 'U' then
     local seen, count, values = {}, 0, {}
-    for _, m in ipairs(redis.call('ZRANGEBYLEX', key, ARGV[b + 2], ARGV[b + 3])) do
+    for _, m in ipairs(redis.call('ZRANGEBYLEX', key, o[3], o[4])) do
       local v = string.match(m, '^[^:]*:[^:]*:(.*)$')
       if op == 'U' then
         values[#values + 1] = v
@@ -235,18 +233,18 @@ class SharedEngine:
         keys = [self.marker_prefix + str(item.seq), self.meta_key, self.commit_key]
         index: dict[str, int] = {}
 
-        def slot(name: str) -> str:
+        def slot(name: str) -> int:
             found = index.get(name)
             if found is None:
                 keys.append(name)
                 found = index[name] = len(keys)
-            return str(found)
+            return found
 
-        ops: list[str] = []
+        ops: list[tuple[str, int, str, str, str]] = []
         for op, name, a, b in store.checks:
-            ops += [op, slot(name), a, b, ""]
+            ops.append((op, slot(name), a, b, ""))
         for op, name, a in store.writes:
-            ops += [op, slot(name), a, "", ""]
+            ops.append((op, slot(name), a, "", ""))
         for fid, key, ts, value in store.adds:
             feat = self.engine.ruleset.features[fid]
             keep = LATE_NS + feat.window_ns
@@ -259,7 +257,7 @@ class SharedEngine:
                 encoded = encode_key(value if type(value) is str else normalize(value))
             member = f"{pad(ts)}:{store.uid}{store.counter:x}:{encoded}"
             ttl = str(2 * keep // 1_000_000 + 7 * _DAY_MS)
-            ops += ["A", slot(base.key(fid, key)), member, "(" + pad(ts - keep) + ";", ttl]
+            ops.append(("A", slot(base.key(fid, key)), member, "(" + pad(ts - keep) + ";", ttl))
         enriched = self.recorder.last if self.recorder is not None else item.event
         reads: list[int] = []
         runner = self.engine.runners.get(item.event["type"]) if type(
@@ -271,12 +269,12 @@ class SharedEngine:
                 continue
             code = {"count": "C", "distinct": "D", "sum": "U"}[feat.kind]
             low, high = "[" + pad(item.ts - feat.window_ns) + ";", "(" + pad(item.ts) + ";"
-            ops += [code, slot(base.key(fid, key)), low, high, ""]
+            ops.append((code, slot(base.key(fid, key)), low, high, ""))
             reads.append(fid)
         blob = orjson.dumps({"a": store.answers, "r": reads}).decode()
         late_at = pad(item.ts + LATE_NS)
         item.keys = keys
-        item.args = [self.marker_ttl_ms, pad(item.ts), late_at, blob, str(len(ops) // 5), *ops]
+        item.args = [self.marker_ttl_ms, pad(item.ts), late_at, blob, orjson.dumps(ops)]
 
     def _finish(self, item: _Pending, result: list[Any]) -> Applied:
         """Rebuild the decision from the script's answer (first run or redelivery)."""
