@@ -140,6 +140,8 @@ EXTRA_COVERED: set[tuple[str, str]] = {
     ("GET", "/api/v1/risk/rulesets"),
     ("POST", "/api/v1/risk/rulesets/{version}/state"),
     ("GET", "/api/v1/risk/shadow-report"),
+    # tests/brands/test_manage_api.py
+    ("PUT", "/api/v1/brands/{brand_id}"),
     # tests/detection/test_gate_api.py
     ("POST", "/api/v1/listings:check"),
     ("GET", "/api/v1/listings/{listing_id}/decisions"),

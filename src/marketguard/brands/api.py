@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, BackgroundTasks
+from pydantic import Field
 from sqlalchemy.orm import Session
 
-from marketguard.api.deps import SessionDep
+from marketguard.api.deps import SessionDep, SettingsDep
 from marketguard.api.pagination import DEFAULT_LIMIT, Page, paginate
-from marketguard.brands import service
-from marketguard.brands.auth import BrandsRead, RightsVerify
+from marketguard.auth.roles import SYSTEM
+from marketguard.brands import manage, service
+from marketguard.brands.auth import BrandsManage, BrandsRead, RightsVerify
 from marketguard.brands.models import Brand, Product, Right
-from marketguard.brands.schemas import BrandRead, ProductRead, RightRead, VerificationIn
+from marketguard.brands.schemas import (
+    BrandPackIn,
+    BrandRead,
+    ProductRead,
+    RightRead,
+    VerificationIn,
+)
+from marketguard.config import Settings
+from marketguard.detection import service as detection
 from marketguard.money import Money
+from marketguard.uow import unit_of_work
 
 router = APIRouter(tags=["brands"])
 
@@ -71,6 +82,40 @@ def get_brand(brand_id: str, principal: BrandsRead, session: SessionDep) -> Bran
     """Return one brand with its rights and products."""
     brand = service.get_brand(session, principal=principal, brand_id=brand_id)
     return _brands(session, [brand])[0]
+
+
+class BrandPackUpdate(BrandPackIn):
+    """A brand pack (FORMATS §1) with its images inline: ``{"name.png": "<base64>"}``."""
+
+    image_data: dict[str, str] = Field(default_factory=dict)
+
+
+@router.put("/brands/{brand_id}", response_model=BrandRead)
+def update_brand(
+    brand_id: str,
+    body: BrandPackUpdate,
+    principal: BrandsManage,
+    session: SessionDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
+) -> BrandRead:
+    """Replace a brand's knowledge (its own agent or an admin); live listings are rescanned."""
+    pack = BrandPackIn.model_validate(body.model_dump(exclude={"image_data"}))
+    report = manage.update_pack(
+        session, actor=principal, brand_id=brand_id, pack=pack, images=body.image_data,
+        data_dir=settings.data_dir,
+    )  # fmt: skip
+    if report.created or report.updated:
+        background.add_task(_after_knowledge_change, settings)
+    brand = service.get_brand(session, principal=principal, brand_id=brand_id)
+    return _brands(session, [brand])[0]
+
+
+def _after_knowledge_change(settings: Settings) -> None:
+    """Hash the new images and rescan live listings (after the answer was sent)."""
+    with unit_of_work(settings) as session:
+        detection.hash_references(session)
+        detection.backfill(session, actor=SYSTEM, settings=settings)
 
 
 @router.post("/rights/{right_id}/verification", response_model=RightRead)

@@ -13,3 +13,4 @@ BrandsRead = Annotated[
     Principal, Depends(allow(Role.rights_holder, Role.reviewer, Role.platform_admin))
 ]
 RightsVerify = Annotated[Principal, Depends(allow(Role.platform_admin))]
+BrandsManage = Annotated[Principal, Depends(allow(Role.rights_holder, Role.platform_admin))]
