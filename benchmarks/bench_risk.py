@@ -65,10 +65,17 @@ RULE_TEMPLATES = [
 ]
 
 
-def make_rules() -> str:
-    """Return a rules file with 40 rules (every fourth in shadow mode)."""
+def make_rules(by: str | None = None) -> str:
+    """Return a rules file with 40 rules (every fourth in shadow mode).
+
+    ``by`` keys every feature by that one field instead (what a split backtest needs).
+    """
     lines = ["version: 1", "lists:", "  high_risk_countries: [KP, IR, SY]", "features:"]
-    lines += FEATURES.strip("\n").splitlines()
+    features = FEATURES
+    if by is not None:
+        for field in ("user_id", "ip", "device_id", "payment_instrument_id"):
+            features = features.replace(f"by: {field},", f"by: {by},")
+    lines += features.strip("\n").splitlines()
     lines.append("rules:")
     for index in range(40):
         event_type, when, action = RULE_TEMPLATES[index % len(RULE_TEMPLATES)]
@@ -120,6 +127,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--latency-samples", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="processes for the split backtest rows")
     args = parser.parse_args()
     ruleset = loads_rules(make_rules(), source="bench-rules")
     lines = make_events(args.events)
@@ -127,6 +136,7 @@ def main() -> None:
         path = Path(folder) / "events.jsonl"
         path.write_bytes(b"\n".join(lines) + b"\n")
         rows = run_all(ruleset, path, lines, args.latency_samples)
+        rows += run_split(path, args.workers)
     print_table(rows, args.events, len(ruleset.rules), len(ruleset.features))
 
 
@@ -162,6 +172,25 @@ def run_all(ruleset: Any, path: Path, lines: list[bytes], samples: int) -> list[
         ("single event decide p50", f"{p50:.1f} µs"),
         ("single event decide p99", f"{p99:.1f} µs"),
         ("action mix", actions),
+    ]
+
+
+def run_split(path: Path, workers: int) -> list[tuple[str, str]]:
+    """Backtest rules keyed by one field on 1 and on ``workers`` processes (same output)."""
+    keyed = loads_rules(make_rules(by="user_id"), source="bench-rules-by-user")
+    one = backtest(keyed, path)
+    many = backtest(keyed, path, workers=workers)
+    mixed = backtest(loads_rules(make_rules(), source="bench-rules"), path, workers=workers)
+    same = {k: v for k, v in one.items() if k not in ("elapsed_s", "events_per_s", "workers")} == {
+        k: v for k, v in many.items() if k not in ("elapsed_s", "events_per_s", "workers")}
+    speed = many["events_per_s"] / one["events_per_s"]
+    return [
+        ("backtest, features by user_id, 1 process", f"{one['events_per_s']:,} events/s"),
+        (f"same, --workers {workers}",
+         f"{many['events_per_s']:,} events/s on {many['workers']} processes ({speed:.2f}x, "
+         f"{'identical summary' if same else 'SUMMARY DIFFERS'})"),
+        (f"mixed keys (above), --workers {workers}",
+         f"{mixed['events_per_s']:,} events/s on {mixed['workers']} process (falls back)"),
     ]
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from marketguard.config import Settings
 from marketguard.enforcement import service as enforcement
@@ -136,31 +134,30 @@ def test_when_checked_leniently_then_only_what_the_api_refuses_counts() -> None:
 
 
 def test_when_statements_are_exported_from_the_cli_then_one_valid_json_object_a_line(
-    sqlite_url: str, tmp_path: Path
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.conftest import make_settings
+    from marketguard.cli import app
+    from marketguard.config import get_settings
+    from tests.conftest import TEST_SECRET, make_settings
 
-    settings = make_settings(sqlite_url, tmp_path)
-    month(settings, tmp_path)
-    out = tmp_path / "dsa.jsonl"
-    result = subprocess.run(
-        [sys.executable, "-m", "marketguard.cli", "report", "statements", "--since",
-         "2026-11-10", "--format", "dsa", "--out", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "MARKETGUARD_DATABASE_URL": sqlite_url,
-             "MARKETGUARD_SECRET_KEY": "test-secret-not-for-production",
-             "MARKETGUARD_AUDIT_CHECKPOINT_PATH": str(tmp_path / "audit-head.json")},
-    )
-    assert result.returncode == 0, result.stderr
-    lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
-    assert len(lines) == 5 and all(validate(line) == [] for line in lines)
-    report = subprocess.run(
-        [sys.executable, "-m", "marketguard.cli", "report", "transparency", "--from",
-         "2026-11-10", "--to", "2026-11-20", "--json"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-        env={**os.environ, "MARKETGUARD_DATABASE_URL": sqlite_url,
-             "MARKETGUARD_SECRET_KEY": "test-secret-not-for-production",
-             "MARKETGUARD_AUDIT_CHECKPOINT_PATH": str(tmp_path / "audit-head.json")},
-    )
-    assert report.returncode == 0, report.stderr
-    assert orjson.loads(report.stdout)["notices_received"] == 3
+    month(make_settings(sqlite_url, tmp_path), tmp_path)
+    monkeypatch.setenv("MARKETGUARD_DATABASE_URL", sqlite_url)
+    monkeypatch.setenv("MARKETGUARD_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("MARKETGUARD_AUDIT_CHECKPOINT_PATH", str(tmp_path / "audit-head.json"))
+    get_settings.cache_clear()
+    try:
+        out = tmp_path / "dsa.jsonl"
+        result = CliRunner().invoke(app, ["report", "statements", "--since", "2026-11-10",
+                                          "--format", "dsa", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+        assert len(lines) == 5 and all(validate(line) == [] for line in lines)
+        report = CliRunner().invoke(app, ["report", "transparency", "--from", "2026-11-10",
+                                          "--to", "2026-11-20", "--json"])
+        assert report.exit_code == 0, report.output
+        assert orjson.loads(report.stdout)["notices_received"] == 3
+        table = CliRunner().invoke(app, ["report", "transparency", "--from", "2026-11-10",
+                                         "--to", "2026-11-20"])
+        assert "share processed within 24 hours" in table.stdout
+    finally:
+        get_settings.cache_clear()

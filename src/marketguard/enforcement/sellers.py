@@ -24,7 +24,7 @@ from marketguard.enforcement.grounds import TOS_CATEGORY
 from marketguard.enforcement.listings import ground_fields
 from marketguard.enforcement.models import Statement, Strike
 from marketguard.enforcement.settings import DEFAULT_SETTINGS, EnforcementSettings
-from marketguard.errors import Conflict, InvalidInput
+from marketguard.errors import Conflict
 from marketguard.ids import new_id
 from marketguard.timeutil import utcnow
 
@@ -44,12 +44,12 @@ class Standing:
         return max(self.strikes_to_close - len(self.strikes), 0)
 
 
-def _seller(session: Session, seller_id: str) -> Seller:
+def load_seller(session: Session, seller_id: str) -> Seller:
     seller, _count = catalog_service.get_seller(session, principal=SYSTEM, seller_id=seller_id)
     return seller
 
 
-def _set_seller_status(
+def set_seller_status(
     session: Session, *, actor: Principal, seller: Seller, status: str, reason: str
 ) -> None:
     # The catalog has no service to change a seller's status yet; this is the only
@@ -89,7 +89,7 @@ def standing(
     settings: EnforcementSettings = DEFAULT_SETTINGS,
 ) -> Standing:
     """Return a seller's status and active strikes."""
-    seller = _seller(session, seller_id)
+    seller = load_seller(session, seller_id)
     return Standing(
         seller_id=seller_id,
         status=seller.status,
@@ -116,7 +116,7 @@ def add_strike(
     ).first()
     if existing is not None:
         return existing
-    seller = _seller(session, seller_id)
+    seller = load_seller(session, seller_id)
     strike = Strike(
         id=new_id("stk"),
         seller_id=seller_id,
@@ -227,7 +227,7 @@ def close_store(
 ) -> Statement:
     """Close a store: terminate the account and take every live or held listing down."""
     moment = now or utcnow()
-    seller = _seller(session, seller_id)
+    seller = load_seller(session, seller_id)
     if seller.status == "closed":
         raise Conflict(f"the store of seller {seller_id} is already closed")
     fields = ground_fields(
@@ -272,7 +272,7 @@ def close_store(
             status="removed",
             reason=f"store closed (statement {statement.id})",
         )
-    _set_seller_status(
+    set_seller_status(
         session, actor=actor, seller=seller, status="closed", reason=f"statement {statement.id}"
     )
     return statement
@@ -293,8 +293,8 @@ def reopen_store(
     statements.reverse(
         session, actor=actor, statement=statement, reason=reason, moment=now or utcnow()
     )
-    seller = _seller(session, statement.seller_id)
-    _set_seller_status(
+    seller = load_seller(session, statement.seller_id)
+    set_seller_status(
         session, actor=actor, seller=seller, status="active", reason=f"reopened: {reason}"
     )
     for listing_id in statement.affected_listings:
@@ -310,111 +310,3 @@ def reopen_store(
             reason=f"store reopened (statement {statement.id})",
         )
     return statement
-
-
-def suspend_seller(
-    session: Session,
-    *,
-    actor: Principal,
-    seller_id: str,
-    facts: str,
-    until: datetime | None,
-    explanation: str | None = None,
-    tos_clause: str | None = None,
-    source: str = "reviewer",
-    automated_detection: bool = False,
-    automated_decision: str = "not_automated",
-    now: datetime | None = None,
-    settings: EnforcementSettings = DEFAULT_SETTINGS,
-) -> Statement:
-    """Suspend a seller account (until a time, or indefinitely) on a terms ground."""
-    moment = now or utcnow()
-    if until is not None and until <= moment:
-        raise InvalidInput("a suspension must end in the future (or give no end)")
-    seller = _seller(session, seller_id)
-    if seller.status != "active":
-        raise Conflict(f"seller {seller_id} is {seller.status}, not active")
-    clause = tos_clause or settings.clauses["suspension"]
-    explanation = explanation or f"The account is suspended under {clause}."
-    statements.check_common(
-        ground="terms_of_service", source=source, facts=facts, explanation=explanation
-    )
-    statement = statements.create(
-        session,
-        actor=actor,
-        moment=moment,
-        settings=settings,
-        listings=[],
-        seller_id=seller_id,
-        listing_id=None,
-        scope="seller",
-        action="suspend",
-        ground="terms_of_service",
-        tos_clause=clause,
-        category=TOS_CATEGORY,
-        keywords=[],
-        explanation=explanation,
-        facts=facts,
-        automated_detection=automated_detection,
-        automated_decision=statements.normalise_automation(automated_decision),
-        source=source,
-        evidence={},
-        content_date=seller.created_at,
-        ends_at=until,
-    )
-    _set_seller_status(
-        session, actor=actor, seller=seller, status="suspended", reason=f"statement {statement.id}"
-    )
-    return statement
-
-
-def lift_suspension(
-    session: Session,
-    *,
-    actor: Principal,
-    statement_id: str,
-    reason: str,
-    now: datetime | None = None,
-    expired: bool = False,
-) -> Statement:
-    """End a suspension early (appeal, review) or because its end time came."""
-    statement = statements.load(session, statement_id)
-    if statement.scope != "seller" or statement.status != "active":
-        raise Conflict(f"statement {statement_id} is not an active suspension")
-    statements.reverse(
-        session,
-        actor=actor,
-        statement=statement,
-        reason=reason,
-        moment=now or utcnow(),
-        status="expired" if expired else "reversed",
-    )
-    seller = _seller(session, statement.seller_id)
-    if seller.status == "suspended":
-        _set_seller_status(session, actor=actor, seller=seller, status="active", reason=reason)
-    return statement
-
-
-def expire_suspensions(session: Session, *, now: datetime | None = None) -> int:
-    """Lift every suspension whose end time has come; return how many."""
-    moment = now or utcnow()
-    due = list(
-        session.scalars(
-            select(Statement).where(
-                Statement.scope == "seller",
-                Statement.status == "active",
-                Statement.ends_at.is_not(None),
-                Statement.ends_at <= moment,
-            )
-        )
-    )
-    for statement in due:
-        lift_suspension(
-            session,
-            actor=SYSTEM,
-            statement_id=statement.id,
-            reason="the suspension period ended",
-            now=moment,
-            expired=True,
-        )
-    return len(due)

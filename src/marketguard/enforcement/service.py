@@ -22,14 +22,16 @@ from marketguard.enforcement.sellers import (
     active_strikes,
     add_strike,
     close_store,
-    expire_suspensions,
-    lift_suspension,
     remove_strikes,
     reopen_store,
     standing,
-    suspend_seller,
 )
 from marketguard.enforcement.statements import describe, load, query, visible
+from marketguard.enforcement.suspensions import (
+    expire_suspensions,
+    lift_suspension,
+    suspend_seller,
+)
 
 __all__ = [
     "Standing",

@@ -96,7 +96,8 @@ def _read_parquet(path: Path) -> Iterator[tuple[int, Any]]:
         yield number, row
 
 
-def _decide(engine: Engine, number: int, event: Any) -> Decision:
+def decide_item(engine: Engine, number: int, event: Any) -> Decision:
+    """Decide an item of :func:`read_events` (an event, or a line that is not one)."""
     if isinstance(event, RawLine):
         found = engine.decide_line(event.raw, number)
         assert found is not None
@@ -104,7 +105,7 @@ def _decide(engine: Engine, number: int, event: Any) -> Decision:
     return engine.decide(event, number)
 
 
-class _Tally:
+class Tally:
     """Counts for one rule set over a backtest.
 
     Why a Counter of outcomes: a backtest sees millions of events but few distinct
@@ -174,14 +175,19 @@ class _Tally:
         }
 
 
+def ordered(transitions: Counter[str]) -> dict[str, int]:
+    """Transitions by count, then name (the same order however they were counted)."""
+    return dict(sorted(transitions.items(), key=lambda item: (-item[1], item[0])))
+
+
 def run_backtest(
     ruleset: RuleSet, path: Path, *, out: Path | None, candidate: RuleSet | None
 ) -> dict[str, Any]:
     """Replay ``path`` through ``ruleset`` (and ``candidate``) and return the summary."""
     engine = Engine(ruleset)
     other = Engine(candidate) if candidate is not None else None
-    tally = _Tally(ruleset)
-    other_tally = _Tally(candidate) if candidate is not None else None
+    tally = Tally(ruleset)
+    other_tally = Tally(candidate) if candidate is not None else None
     transitions: Counter[str] = Counter()
     labeled = positives = total = 0
     buffer: list[bytes] = []
@@ -199,7 +205,7 @@ def run_backtest(
                 decision = decide(event, number)
             else:
                 label = None
-                decision = _decide(engine, number, event)
+                decision = decide_item(engine, number, event)
             if label is not None:
                 labeled += 1
                 positives += label
@@ -210,7 +216,7 @@ def run_backtest(
                     sink.write(b"\n".join(buffer) + b"\n")
                     buffer.clear()
             if other is not None and other_tally is not None:
-                theirs = _decide(other, number, event)
+                theirs = decide_item(other, number, event)
                 other_tally.add(theirs, label)
                 mine = decision.get("action", "error")
                 new = theirs.get("action", "error")
@@ -233,6 +239,6 @@ def run_backtest(
     if other_tally is not None:
         theirs_summary = other_tally.summary(positives)
         theirs_summary["disagreements"] = sum(transitions.values())
-        theirs_summary["transitions"] = dict(transitions.most_common())
+        theirs_summary["transitions"] = ordered(transitions)
         summary["candidate"] = theirs_summary
     return summary

@@ -108,11 +108,19 @@ def backtest(
         Path | None, typer.Option("--candidate", help="a rule set to compare")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="processes (0: one per CPU); used when every feature is keyed by one field",
+        ),
+    ] = 1,
 ) -> None:
     """Replay events through the rules and print a summary."""
     from marketguard.risk.service import backtest as run
 
-    summary = run(rules, events, out=out, candidate=candidate)
+    summary = run(rules, events, out=out, candidate=candidate, workers=workers)
     if as_json:
         typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         return
@@ -127,7 +135,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     console = Console()
     console.print(
         f"[bold]{summary['events']}[/] events in {summary['elapsed_s']} s "
-        f"({summary['events_per_s']} events/s), {summary['errors']} errors, "
+        f"({summary['events_per_s']} events/s{_processes(summary)}), {summary['errors']} errors, "
         f"rules {summary['rules_version']}"
     )
     mix = Table(title="Action mix")
@@ -148,6 +156,11 @@ def print_summary(summary: dict[str, Any]) -> None:
         for move, count in cand["transitions"].items():
             moves.add_row(move, str(count))
         console.print(moves)
+
+
+def _processes(summary: dict[str, Any]) -> str:
+    workers = summary.get("workers") or 1
+    return f" on {workers} processes" if workers > 1 else ""
 
 
 def _rules_table(console: Any, title: str, rows: list[dict[str, Any]]) -> None:

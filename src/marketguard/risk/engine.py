@@ -192,6 +192,21 @@ class Engine:
             decision["rules_version"] = self.ruleset.version
         return decision
 
+    def advance(self, event: Any) -> None:
+        """Account for an event decided by another engine: only its effect on the latest ts.
+
+        Used by parallel backtests, where the latest ts (lateness) is the one
+        state every share of the events depends on. Mirrors :meth:`decide`'s checks.
+        """
+        if type(event) is not dict:
+            return
+        event_id = event.get("event_id")
+        if type(event_id) is not str or not event_id or event.get("type") is None:
+            return
+        ts = parse_ts(event.get("ts"))
+        if ts is not None and (self.max_ts is None or ts > self.max_ts):
+            self.max_ts = ts
+
     def sync_state(self) -> None:
         """Write engine bookkeeping (the latest ts) into the store, e.g. before a snapshot."""
         self.store.set_meta("max_ts", self.max_ts)

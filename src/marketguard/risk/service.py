@@ -136,22 +136,27 @@ def backtest(
     shadow_rules: RulesArg | None = None,
     *,
     candidate: RulesArg | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Replay a JSONL or Parquet file of events and summarise what the rules did.
 
     ``candidate`` (alias ``shadow_rules``) is a second rule set run beside the
     active one over the same events with its own state; their disagreements are
     counted. Decisions of the active rules go to ``out`` as JSONL when given.
+    ``workers`` > 1 splits the work over processes when that is exact (every
+    feature keyed by one field, see :mod:`marketguard.risk.parallel`); 0 means
+    one per CPU. The result is the same either way.
     """
-    from marketguard.risk.backtest import run_backtest
+    from marketguard.risk.parallel import cpu_count, run_parallel
 
     other = candidate if candidate is not None else shadow_rules
     with batch_mode():
-        return run_backtest(
+        return run_parallel(
             get_rules(rules),
             Path(events_path),
             out=Path(out) if out is not None else None,
             candidate=get_rules(other) if other is not None else None,
+            workers=workers if workers > 0 else cpu_count(),
         )
 
 
