@@ -8,6 +8,10 @@ stored to the last by polling the decisions stream. Scenarios:
 * in process, 1 worker on 1 partition; 2 workers on 2 partitions (by ``user_id``);
 * Redis state, the same two; and 2 workers sharing 1 partition (a queue group).
 
+Besides the rate, each row gives the CPU time the workers (and nats-server plus
+redis-server) spent per event, which does not depend on what else the machine
+is doing, and the load average, which says how much else there was.
+
 The ratio column compares each two-worker run with its one-worker run. Every
 process (the workers, nats-server, redis-server, this poller) shares the machine.
 Streams and Redis keys are deleted afterwards; only loopback traffic.
@@ -21,6 +25,7 @@ import argparse
 import asyncio
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -134,6 +139,8 @@ def run(scenario: Scenario, lines: list[bytes], rules_path: Path, folder: Path) 
             "--state-dir", str(config.state_dir), "--idle-exit", "3"]
     state = ["--redis", REDIS_URL, "--namespace", namespace] if scenario.redis else [
         "--in-process"]
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers = server_cpu()
     processes = [subprocess.Popen([*base, "--partition", str(p), *state])
                  for p in scenario.workers]
     try:
@@ -151,7 +158,30 @@ def run(scenario: Scenario, lines: list[bytes], rules_path: Path, folder: Path) 
 
             RedisStore(REDIS_URL, namespace=namespace).clear()
     rate = (len(lines) - count) / (done - first) if done > first else float("nan")
-    return {"name": scenario.name, "events": len(lines), "rate": rate}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime)
+    served = server_cpu() - servers
+    return {"name": scenario.name, "events": len(lines), "rate": rate,
+            "cpu_us": cpu / len(lines) * 1e6, "server_us": served / len(lines) * 1e6,
+            "load": os.getloadavg()[0]}
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by local nats-server and redis-server processes (Linux)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+            if name in ("nats-server", "redis-server"):
+                values = fields[1].split()
+                total += (int(values[11]) + int(values[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
 
 
 SCENARIOS = [
@@ -190,11 +220,15 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print(title)
     print("-" * len(title))
     singles = {row["name"].split(",")[0]: row["rate"] for row in rows if "1 worker" in row["name"]}
-    print(f"{'scenario':<40} {'events':>9} {'events/s':>10}  vs 1 worker")
+    print(f"{'scenario':<38} {'events':>8} {'events/s':>9} {'vs 1':>6} {'worker CPU':>11} "
+          f"{'server CPU':>11} {'load':>5}")
     for row in rows:
         single = singles.get(row["name"].split(",")[0])
         ratio = "" if "1 worker" in row["name"] or not single else f"{row['rate'] / single:.2f}x"
-        print(f"{row['name']:<40} {row['events']:>9,} {row['rate']:>10,.0f}  {ratio}")
+        print(f"{row['name']:<38} {row['events']:>8,} {row['rate']:>9,.0f} {ratio:>6} "
+              f"{row['cpu_us']:>8.0f} µs {row['server_us']:>8.0f} µs {row['load']:>5.1f}")
+    print("worker CPU: the workers' CPU time per event (start-up included); server CPU: "
+          "nats-server and redis-server; load: 1-minute load average at the end")
 
 
 if __name__ == "__main__":
