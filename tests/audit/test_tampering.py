@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from marketguard import db
@@ -107,7 +108,7 @@ def test_when_the_newest_records_are_deleted_then_truncation_is_reported(
 
 def test_when_a_change_rolls_back_then_its_audit_record_goes_too(settings: Settings) -> None:
     _append(settings, 2)
-    try:
+    with pytest.raises(RuntimeError, match="the change failed"):
         with unit_of_work(settings) as session:
             audit.record(
                 session,
@@ -117,8 +118,6 @@ def test_when_a_change_rolls_back_then_its_audit_record_goes_too(settings: Setti
                 object_id="T-rolled-back",
             )
             raise RuntimeError("the change failed")
-    except RuntimeError:
-        pass
     finding = _verify(settings)
     assert finding.ok and finding.records == 2, finding.message
 

@@ -238,7 +238,7 @@ class _ExprGen:
 
 
 class _NoValue:
-    pass
+    """Marks "not a compile-time constant", distinct from the constant None."""
 
 
 _NO = _NoValue()
