@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import socket
@@ -37,6 +38,8 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_risk import make_events, make_rules  # noqa: E402
 
+BASELINE = "GET /healthz"
+"""Same HTTP stack and client, no work: what the decisions route adds is the difference."""
 POSTGRES_ADMIN = os.environ.get("MARKETGUARD_TEST_POSTGRES_URL",
                                 "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -78,17 +81,21 @@ class Pool:
             writer.close()
 
 
-async def load(pool: Pool, token: str, bodies: list[bytes], rate: float) -> list[tuple[float, int]]:
+async def load(pool: Pool, token: str, bodies: list[bytes], rate: float,
+               route: str = "POST /api/v1/risk/decisions") -> list[tuple[float, int]]:
     """Send ``bodies`` open-loop at ``rate``; return (latency from due time, status) each."""
+    method, path = route.split()
     results: list[tuple[float, int]] = []
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
 
     async def one(due: float, body: bytes) -> None:
-        status, _ = await pool.request("POST", "/api/v1/risk/decisions", body, token)
+        status, _ = await pool.request(method, path, body, token)
         results.append((loop.time() - due, status))
 
     tasks = []
+    gc.collect()
+    gc.disable()  # the client's own collections would count as server latency
     for index, body in enumerate(bodies):
         due = start + index / rate
         delay = due - loop.time()
@@ -96,6 +103,7 @@ async def load(pool: Pool, token: str, bodies: list[bytes], rate: float) -> list
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(due, body)))
     await asyncio.gather(*tasks)
+    gc.enable()
     results.append((loop.time() - start, -1))  # the elapsed time rides along at the end
     return results
 
@@ -170,14 +178,21 @@ async def drive(
             results = await load(pool, token, bodies[position + warm : position + warm + count],
                                  rate)
             position += warm + count
-            rows.append(figures(name, rate, results))
+            rows.append(figures(name, "decisions", rate, results))
             await asyncio.sleep(1.0)  # let a backlog drain before the next rate
+        # the baseline: the same server and client, a route that does nothing
+        rate = rates[0]
+        empty = [b""] * int(rate * (args.warmup + args.seconds))
+        await load(pool, token, empty[: int(rate * args.warmup)], rate, BASELINE)
+        results = await load(pool, token, empty[int(rate * args.warmup) :], rate, BASELINE)
+        rows.append(figures(name, "healthz", rate, results))
     finally:
         await pool.close()
     return rows
 
 
-def figures(name: str, rate: float, results: list[tuple[float, int]]) -> dict[str, Any]:
+def figures(name: str, route: str, rate: float, results: list[tuple[float, int]]
+            ) -> dict[str, Any]:
     """Latency percentiles (ms from the due time), errors and the achieved rate."""
     elapsed = results.pop()[0]
     latencies = sorted(latency for latency, _ in results)
@@ -186,8 +201,8 @@ def figures(name: str, rate: float, results: list[tuple[float, int]]) -> dict[st
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000
 
-    return {"name": name, "target": rate, "requests": len(results), "errors": errors,
-            "rate": len(results) / elapsed, "p50": pct(0.5), "p99": pct(0.99),
+    return {"name": name, "route": route, "target": rate, "requests": len(results),
+            "errors": errors, "rate": len(results) / elapsed, "p50": pct(0.5), "p99": pct(0.99),
             "max": latencies[-1] * 1000}
 
 
@@ -235,12 +250,12 @@ def main() -> None:
              f"{os.cpu_count()} CPUs)")
     print(title)
     print("-" * len(title))
-    print(f"{'database':<11} {'target/s':>9} {'requests':>9} {'errors':>7} {'achieved/s':>11} "
-          f"{'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
+    print(f"{'database':<11} {'route':<10} {'target/s':>9} {'requests':>9} {'errors':>7} "
+          f"{'achieved/s':>11} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
     for row in rows:
-        print(f"{row['name']:<11} {row['target']:>9,.0f} {row['requests']:>9,} "
-              f"{row['errors']:>7} {row['rate']:>11,.0f} {row['p50']:>9.1f} {row['p99']:>9.1f} "
-              f"{row['max']:>9.1f}")
+        print(f"{row['name']:<11} {row['route']:<10} {row['target']:>9,.0f} "
+              f"{row['requests']:>9,} {row['errors']:>7} {row['rate']:>11,.0f} "
+              f"{row['p50']:>9.1f} {row['p99']:>9.1f} {row['max']:>9.1f}")
 
 
 if __name__ == "__main__":

@@ -74,8 +74,14 @@ def serve(
             "the database is not at the newest schema: run `marketguard db upgrade`"
         )
     console.print(f"serving on http://{host}:{port} (docs at /docs)")
+    if workers > 1:
+        err_console.print(
+            f"note: each of the {workers} processes keeps its own risk feature state, so "
+            "POST /api/v1/risk/decisions would see part of the traffic in each; serve risk "
+            "decisions from a one-process server, or use `marketguard risk worker` (docs/risk.md)"
+        )
     uvicorn.run(
-        "marketguard.app:create_app",
+        "marketguard.app:serve_app",
         factory=True,
         host=host,
         port=port,

@@ -7,7 +7,7 @@ records, the signed head is written outside the database.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -26,14 +26,30 @@ def audit_context(settings: Settings) -> audit.AuditContext:
     return audit.AuditContext(key, FileCheckpointStore(settings.checkpoint_path(), key))
 
 
+_ON_COMMIT = "marketguard_on_commit"
+
+
+def on_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed (never on rollback).
+
+    Why: process caches (verified tokens, the live rule sets) must drop what a
+    transaction changed only when the change is visible to others, or a
+    concurrent reader could cache the old value again just before the commit.
+    """
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     audit.flush_checkpoint(session)
+    for callback in session.info.pop(_ON_COMMIT, []):
+        callback()
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     audit.discard_checkpoint(session)
+    session.info.pop(_ON_COMMIT, None)
 
 
 def open_session(settings: Settings) -> Session:

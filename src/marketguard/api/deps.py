@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from marketguard.api.writeturn import WriteTurn
 from marketguard.config import Settings
 from marketguard.uow import unit_of_work
 
@@ -18,8 +19,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
-def get_session(settings: Annotated[Settings, Depends(get_settings)]) -> Iterator[Session]:
-    """One unit of work per request: commit when the route returns, roll back on error."""
+def get_session(
+    _turn: WriteTurn, settings: Annotated[Settings, Depends(get_settings)]
+) -> Iterator[Session]:
+    """One unit of work per request: commit when the route returns, roll back on error.
+
+    A writing request first waits for a writer turn (see ``api.writeturn``).
+    """
     with unit_of_work(settings) as session:
         yield session
 

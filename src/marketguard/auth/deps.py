@@ -13,10 +13,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from marketguard import db
 from marketguard.api.deps import SessionDep
+from marketguard.auth import cache
 from marketguard.auth.roles import Principal, Role
-from marketguard.auth.service import authenticate
+from marketguard.auth.service import authenticate, verify
+from marketguard.config import Settings
 from marketguard.errors import Forbidden, Unauthenticated
 
 POLICY_ATTR = "__marketguard_policy__"
@@ -24,17 +28,66 @@ POLICY_ATTR = "__marketguard_policy__"
 _bearer = HTTPBearer(auto_error=False, description="A token from `marketguard token create`")
 
 
-def current_principal(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """Authenticate the bearer token of this request."""
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _secret(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send a bearer token: Authorization: Bearer <token>")
-    principal = authenticate(session, credentials.credentials)
+    return credentials.credentials
+
+
+def current_principal(
+    request: Request, session: SessionDep, credentials: Credentials
+) -> Principal:
+    """Authenticate the bearer token of this request."""
+    principal = authenticate(session, _secret(credentials))
     request.state.principal = principal
     return principal
+
+
+def _verify_now(settings: Settings, secret: str) -> tuple[Principal, Any]:
+    with db.session_factory(settings.database_url)() as session:
+        return verify(session, secret)
+
+
+async def cached_principal(request: Request, credentials: Credentials) -> Principal:
+    """Authenticate like :func:`current_principal`, trusting a recent verification.
+
+    For hot routes only: it opens no unit of work, and a token revoked by
+    another API process is still honoured for up to ``cache.TTL_S`` seconds.
+    """
+    secret = _secret(credentials)
+    state = request.app.state
+    principals: cache.PrincipalCache | None = getattr(state, "principal_cache", None)
+    if principals is None:
+        principals = state.principal_cache = cache.PrincipalCache()
+    principal = principals.get(secret)
+    if principal is None:
+        principal = await _verify_and_remember(principals, state.settings, secret)
+    request.state.principal = principal
+    return principal
+
+
+async def _verify_and_remember(
+    principals: cache.PrincipalCache, settings: Settings, secret: str
+) -> Principal:
+    seen = cache.generation()
+    principal, expires_at = await run_in_threadpool(_verify_now, settings, secret)
+    principals.put(secret, principal, expires_at, seen)
+    return principal
+
+
+def _check(principal: Principal, allowed: frozenset[Role]) -> Principal:
+    if principal.role not in allowed:
+        names = ", ".join(sorted(r.value for r in allowed))
+        raise Forbidden(f"role {principal.role.value} may not do this; allowed: {names}")
+    return principal
+
+
+def _declare(policy: Callable[..., Any], allowed: frozenset[Role], suffix: str = "") -> None:
+    setattr(policy, POLICY_ATTR, allowed)
+    policy.__name__ = "allow_" + "_".join(sorted(r.value for r in allowed)) + suffix
 
 
 def allow(*roles: Role) -> Callable[..., Principal]:
@@ -42,13 +95,23 @@ def allow(*roles: Role) -> Callable[..., Principal]:
     allowed = frozenset(roles)
 
     def policy(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in allowed:
-            names = ", ".join(sorted(r.value for r in allowed))
-            raise Forbidden(f"role {principal.role.value} may not do this; allowed: {names}")
-        return principal
+        return _check(principal, allowed)
 
-    setattr(policy, POLICY_ATTR, allowed)
-    policy.__name__ = "allow_" + "_".join(sorted(r.value for r in allowed))
+    _declare(policy, allowed)
+    return policy
+
+
+def allow_cached(*roles: Role) -> Callable[..., Any]:
+    """Like :func:`allow`, for hot routes: no unit of work, recent tokens trusted.
+
+    See :func:`cached_principal` for what the cache trades away.
+    """
+    allowed = frozenset(roles)
+
+    async def policy(principal: Annotated[Principal, Depends(cached_principal)]) -> Principal:
+        return _check(principal, allowed)
+
+    _declare(policy, allowed, "_cached")
     return policy
 
 

@@ -12,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketguard.audit import service as audit
+from marketguard.auth.cache import tokens_changed
 from marketguard.auth.models import ApiToken
 from marketguard.auth.roles import SCOPED_ROLES, Principal, Role
 from marketguard.errors import InvalidInput, NotFound, Unauthenticated
 from marketguard.ids import new_id
 from marketguard.timeutil import utcnow
+from marketguard.uow import on_commit
 
 TOKEN_PREFIX = "mgt"
 
@@ -93,6 +95,13 @@ def create_token(
 
 def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> Principal:
     """Return the principal for a bearer secret, or raise ``Unauthenticated``."""
+    return verify(session, secret, now=now)[0]
+
+
+def verify(
+    session: Session, secret: str, *, now: datetime | None = None
+) -> tuple[Principal, datetime | None]:
+    """Return the principal for a bearer secret and when the token expires."""
     parts = secret.split("_")
     if len(parts) < 3 or parts[0] != TOKEN_PREFIX:
         raise Unauthenticated(
@@ -106,13 +115,14 @@ def authenticate(session: Session, secret: str, *, now: datetime | None = None) 
         raise Unauthenticated("the bearer token was revoked")
     if token.expires_at is not None and token.expires_at <= moment:
         raise Unauthenticated("the bearer token has expired")
-    return Principal(
+    principal = Principal(
         token_id=token.id,
         name=token.name,
         role=Role(token.role),
         brand_id=token.brand_id,
         seller_id=token.seller_id,
     )
+    return principal, token.expires_at
 
 
 def revoke_token(session: Session, *, actor: Principal, token_id: str) -> ApiToken:
@@ -122,6 +132,7 @@ def revoke_token(session: Session, *, actor: Principal, token_id: str) -> ApiTok
         raise NotFound(f"no token with id {token_id!r}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        on_commit(session, tokens_changed)
         audit.record(
             session,
             actor=actor.actor,

@@ -20,7 +20,6 @@ from marketguard.enforcement.schemas import (
     SuspensionIn,
 )
 from marketguard.errors import NotFound
-from marketguard.notices.writeturn import WriteTurn
 
 router = APIRouter(tags=["enforcement"])
 
@@ -69,7 +68,7 @@ def strikes(seller_id: str, principal: EnforcementRead, session: SessionDep) -> 
 
 @router.post("/listings/{listing_id}/restrictions", response_model=StatementRead,
              status_code=201)
-def restrict(_: WriteTurn, listing_id: str, body: RestrictionIn, principal: EnforcementAct,
+def restrict(listing_id: str, body: RestrictionIn, principal: EnforcementAct,
              session: SessionDep) -> StatementRead:
     """A reviewer restricts a listing, with its statement of reasons (and a strike if asked)."""
     statement = service.restrict_listing(
@@ -85,7 +84,7 @@ def restrict(_: WriteTurn, listing_id: str, body: RestrictionIn, principal: Enfo
 
 
 @router.post("/statements/{statement_id}/reversal", response_model=StatementRead)
-def reverse(_: WriteTurn, statement_id: str, body: ReversalIn, principal: EnforcementAct,
+def reverse(statement_id: str, body: ReversalIn, principal: EnforcementAct,
             session: SessionDep) -> StatementRead:
     """Lift a restriction without an appeal (a reviewer's correction); strikes go with it."""
     statement = service.get_statement(session, statement_id=statement_id)
@@ -105,7 +104,7 @@ def reverse(_: WriteTurn, statement_id: str, body: ReversalIn, principal: Enforc
 
 
 @router.post("/sellers/{seller_id}/suspension", response_model=StatementRead, status_code=201)
-def suspend(_: WriteTurn, seller_id: str, body: SuspensionIn, principal: EnforcementAct,
+def suspend(seller_id: str, body: SuspensionIn, principal: EnforcementAct,
             session: SessionDep) -> StatementRead:
     """Suspend a seller account (until a time, or until lifted)."""
     statement = service.suspend_seller(
@@ -116,7 +115,7 @@ def suspend(_: WriteTurn, seller_id: str, body: SuspensionIn, principal: Enforce
 
 
 @router.post("/sellers/{seller_id}/closure", response_model=StatementRead, status_code=201)
-def close(_: WriteTurn, seller_id: str, body: ClosureIn, principal: EnforcementAct,
+def close(seller_id: str, body: ClosureIn, principal: EnforcementAct,
           session: SessionDep) -> StatementRead:
     """Close a store: terminate the account and take all its listings down."""
     statement = service.close_store(

@@ -30,7 +30,6 @@ from marketguard.notices.schemas import (
     SweepRead,
 )
 from marketguard.notices.settings import NoticeSettings, get_notice_settings
-from marketguard.notices.writeturn import WriteTurn
 from marketguard.timeutil import utcnow
 
 router = APIRouter(tags=["notices"])
@@ -81,7 +80,7 @@ def _detail(session: Session, notice: Notice) -> NoticeDetail:
 
 
 @router.post("/notices", response_model=NoticeRead, status_code=201)
-def file_notice(_: WriteTurn, body: NoticeCreate, principal: NoticesFile, session: SessionDep,
+def file_notice(body: NoticeCreate, principal: NoticesFile, session: SessionDep,
                 policy: PolicyDep) -> NoticeRead:
     """File a notice; an incomplete one is refused with a reason per missing element."""
     notifier = body.notifier or None
@@ -103,7 +102,7 @@ def file_notice(_: WriteTurn, body: NoticeCreate, principal: NoticesFile, sessio
     openapi_extra={"requestBody": {"content": {t: {"schema": {"type": "string"}}
                                                for t in BULK_TYPES}}},
 )
-def file_bulk(_: WriteTurn, request: Request, body: Annotated[bytes, Body(media_type="text/csv")],
+def file_bulk(request: Request, body: Annotated[bytes, Body(media_type="text/csv")],
               principal: NoticesFile, session: SessionDep, policy: PolicyDep) -> BulkFiled:
     """File many notices from CSV or JSON Lines (one listing a row); any bad row files none."""
     notices = service.file_bulk(session, actor=principal, body=body, settings=policy,
@@ -128,7 +127,7 @@ def list_notices(principal: NoticesRead, session: SessionDep, status: str | None
 
 
 @router.post("/notices/{notice_id}/decision", response_model=NoticeRead)
-def decide(_: WriteTurn, notice_id: str, body: DecisionIn, principal: NoticesDecide,
+def decide(notice_id: str, body: DecisionIn, principal: NoticesDecide,
            session: SessionDep, policy: PolicyDep) -> NoticeRead:
     """Decide one listing of a notice: take it down (with a statement) or reject it."""
     service.decide(session, actor=principal, notice_id=notice_id, listing_id=body.listing_id,
@@ -160,7 +159,7 @@ def review_queue(principal: NoticesDecide, session: SessionDep, policy: PolicyDe
 
 
 @router.post("/review/sweep", response_model=SweepRead)
-def sweep(_: WriteTurn, principal: NoticesDecide, session: SessionDep,
+def sweep(principal: NoticesDecide, session: SessionDep,
           policy: PolicyDep) -> SweepRead:
     """Advance the clocks now: release verified notices, escalate, record breaches."""
     report = clock.sweep(session, settings=policy)

@@ -13,7 +13,6 @@ from marketguard.notices.auth import AppealsAnswer, AppealsFile, AppealsRead, No
 from marketguard.notices.models import Appeal
 from marketguard.notices.schemas import AnswerIn, AppealCreate, AppealDecisionIn, AppealRead
 from marketguard.notices.settings import NoticeSettings, get_notice_settings
-from marketguard.notices.writeturn import WriteTurn
 
 router = APIRouter(tags=["appeals"])
 PolicyDep = Annotated[NoticeSettings, Depends(get_notice_settings)]
@@ -24,7 +23,7 @@ def appeal_read(appeal: Appeal) -> AppealRead:
 
 
 @router.post("/appeals", response_model=AppealRead, status_code=201)
-def file_appeal(_: WriteTurn, body: AppealCreate, principal: AppealsFile, session: SessionDep,
+def file_appeal(body: AppealCreate, principal: AppealsFile, session: SessionDep,
                 policy: PolicyDep) -> AppealRead:
     """Appeal a restriction of yours (a listing's takedown, or a statement such as a closure)."""
     appeal = appeals.file_appeal(
@@ -51,7 +50,7 @@ def get_appeal(appeal_id: str, principal: AppealsRead, session: SessionDep) -> A
 
 
 @router.post("/appeals/{appeal_id}/answer", response_model=AppealRead)
-def answer_appeal(_: WriteTurn, appeal_id: str, body: AnswerIn, principal: AppealsAnswer,
+def answer_appeal(appeal_id: str, body: AnswerIn, principal: AppealsAnswer,
                   session: SessionDep) -> AppealRead:
     """The rights holder's answer to a counter-notice: maintain or withdraw the notice."""
     appeal = appeals.answer_appeal(session, actor=principal, appeal_id=appeal_id,
@@ -60,7 +59,7 @@ def answer_appeal(_: WriteTurn, appeal_id: str, body: AnswerIn, principal: Appea
 
 
 @router.post("/appeals/{appeal_id}/decision", response_model=AppealRead)
-def decide_appeal(_: WriteTurn, appeal_id: str, body: AppealDecisionIn, principal: NoticesDecide,
+def decide_appeal(appeal_id: str, body: AppealDecisionIn, principal: NoticesDecide,
                   session: SessionDep, policy: PolicyDep) -> AppealRead:
     """Decide an appeal: ``reinstate`` reverses the restriction, ``uphold`` keeps it."""
     appeal = appeals.decide_appeal(session, actor=principal, appeal_id=appeal_id,

@@ -24,7 +24,6 @@ from marketguard.notices.schemas import (
     WebhookRead,
 )
 from marketguard.notices.settings import NoticeSettings, get_notice_settings
-from marketguard.notices.writeturn import WriteTurn
 
 router = APIRouter()
 PolicyDep = Annotated[NoticeSettings, Depends(get_notice_settings)]
@@ -35,7 +34,7 @@ def _buy(buy: TestBuy) -> TestBuyRead:
 
 
 @router.post("/test-buys", response_model=TestBuyRead, status_code=201, tags=["test buys"])
-def record_test_buy(_: WriteTurn, body: TestBuyCreate, principal: TestBuysWrite,
+def record_test_buy(body: TestBuyCreate, principal: TestBuysWrite,
                     session: SessionDep) -> TestBuyRead:
     """Record a test purchase: listing, date, result and evidence."""
     if body.brand_id is not None and principal.role is Role.rights_holder:
@@ -65,7 +64,7 @@ def get_test_buy(test_buy_id: str, principal: NoticesRead, session: SessionDep) 
 
 @router.post("/test-buys/{test_buy_id}/confirmation", response_model=TestBuyRead,
              tags=["test buys"])
-def confirm_test_buy(_: WriteTurn, test_buy_id: str, body: ConfirmationIn, principal: NoticesDecide,
+def confirm_test_buy(test_buy_id: str, body: ConfirmationIn, principal: NoticesDecide,
                      session: SessionDep, policy: PolicyDep) -> TestBuyRead:
     """Confirm a counterfeit result as evidence; by default take the listing down."""
     buy = testbuys.confirm_test_buy(session, actor=principal, test_buy_id=test_buy_id,
@@ -79,7 +78,7 @@ def _hook(webhook: Webhook) -> WebhookRead:
 
 
 @router.post("/webhooks", response_model=WebhookIssued, status_code=201, tags=["webhooks"])
-def register_webhook(_: WriteTurn, body: WebhookCreate, principal: WebhooksManage,
+def register_webhook(body: WebhookCreate, principal: WebhooksManage,
                      session: SessionDep, settings: SettingsDep) -> WebhookIssued:
     """Register an endpoint for your notices' events; the signing secret is shown once."""
     webhook, secret = webhooks.register(
@@ -99,7 +98,7 @@ def list_webhooks(principal: WebhooksManage, session: SessionDep, cursor: str | 
 
 
 @router.post("/webhooks/{webhook_id}/revocation", response_model=WebhookRead, tags=["webhooks"])
-def revoke_webhook(_: WriteTurn, webhook_id: str, principal: WebhooksManage,
+def revoke_webhook(webhook_id: str, principal: WebhooksManage,
                    session: SessionDep) -> WebhookRead:
     """Stop deliveries to an endpoint at once."""
     return _hook(webhooks.revoke(session, actor=principal, brand_id=principal.brand_id,

@@ -1,4 +1,4 @@
-"""The ``marketguard risk`` commands: decide, backtest, check and worker.
+"""The ``marketguard risk`` commands: decide, backtest, check, worker and versions.
 
 Why thin: each command parses its options and calls :mod:`marketguard.risk.service`;
 user errors are raised as ``MarketguardError`` for the main CLI to print on one line.
@@ -28,6 +28,8 @@ def register(app: typer.Typer) -> None:
     risk.command("backtest")(backtest)
     risk.command("check")(check)
     risk.command("worker")(worker)
+    risk.command("publish")(publish)
+    risk.command("versions")(versions)
     app.add_typer(risk, name="risk")
 
 
@@ -82,6 +84,90 @@ def write_decisions(decisions: Iterable[dict[str, Any]], sink: IO[bytes]) -> Non
     sink.flush()
 
 
+def _print_problems(rules: Path, error: RuleSetError) -> None:
+    for problem in error.problems:
+        typer.echo(f"{rules}: {problem}")
+
+
+def publish(
+    rules: RulesOpt,
+    state: Annotated[
+        str,
+        typer.Option(
+            "--as", help="draft (stored only), shadow (runs beside the active one) or active"
+        ),
+    ] = "draft",
+    name: Annotated[str | None, typer.Option(help="a label (default: the file name)")] = None,
+    reason: Annotated[str, typer.Option(help="why, for the audit trail")] = "",
+) -> None:
+    """Store a rules file as a version of the API's rule set; shadow or activate it.
+
+    API processes pick up an activation within a second. Publishing the same
+    text again is the same version (nothing new is stored).
+    """
+    from marketguard.auth.roles import cli_principal
+    from marketguard.cli_support import cli_session
+    from marketguard.risk import rulesets
+
+    if state not in ("draft", "shadow", "active"):
+        raise InvalidInput(f"--as must be draft, shadow or active, not {state!r}")
+    try:
+        source = rules.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {rules}: {exc.strerror}") from None
+    try:
+        with cli_session() as session:
+            row = rulesets.upload(
+                session, actor=cli_principal(), name=name or rules.name, source=source
+            )
+            if state != "draft":
+                rulesets.set_state(
+                    session, actor=cli_principal(), version=row.version, state=state, reason=reason
+                )
+            version, now = row.version, row.state
+    except RuleSetError as exc:
+        _print_problems(rules, exc)
+        raise typer.Exit(1) from None
+    typer.echo(f"{version} {now}")
+
+
+def versions() -> None:
+    """List the stored rule-set versions and the shadow report."""
+    from rich.table import Table
+
+    from marketguard.cli_support import cli_session, console
+    from marketguard.risk import rulesets
+    from marketguard.risk.models import RuleSetVersion
+
+    with cli_session() as session:
+        rows = session.query(RuleSetVersion).order_by(RuleSetVersion.uploaded_at.desc()).all()
+        report = rulesets.shadow_report(session)
+        table = Table(title="Rule-set versions")
+        for column in ("version", "name", "state", "uploaded", "by"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                row.version, row.name, row.state, row.uploaded_at.isoformat(), row.uploaded_by
+            )
+        console.print(table)
+        if report:
+            shadow = Table(title="Shadow report")
+            shadow.add_column("active")
+            shadow.add_column("shadow")
+            for column in ("events", "disagreements", "stricter", "looser"):
+                shadow.add_column(column, justify="right")
+            for stats in report:
+                shadow.add_row(
+                    stats.active_version[:12],
+                    stats.shadow_version[:12],
+                    f"{stats.events:,}",
+                    f"{stats.disagreements:,}",
+                    f"{stats.stricter:,}",
+                    f"{stats.looser:,}",
+                )
+            console.print(shadow)
+
+
 def check(rules: RulesOpt) -> None:
     """Validate a rules file; print every problem, one a line."""
     from marketguard.risk.service import get_rules
@@ -89,8 +175,7 @@ def check(rules: RulesOpt) -> None:
     try:
         ruleset = get_rules(rules)
     except RuleSetError as exc:
-        for problem in exc.problems:
-            typer.echo(f"{rules}: {problem}")
+        _print_problems(rules, exc)
         raise typer.Exit(1) from None
     active = sum(rule.mode == "active" for rule in ruleset.rules)
     typer.echo(

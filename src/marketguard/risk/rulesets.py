@@ -7,9 +7,10 @@ with its own feature state and only its disagreements are recorded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from marketguard.audit import service as audit
@@ -20,8 +21,33 @@ from marketguard.risk.models import RuleSetVersion, ShadowStats
 from marketguard.risk.service import decide_events
 from marketguard.risk.validator import loads_rules
 from marketguard.timeutil import utcnow
+from marketguard.uow import on_commit
 
 _parsed: dict[str, RuleSet] = {}
+_STRENGTH = {action: index for index, action in enumerate(ACTIONS)}
+_generation = 0
+
+
+def generation() -> int:
+    """Return a number that changes whenever this process commits a state change."""
+    return _generation
+
+
+def _rules_changed() -> None:
+    global _generation
+    _generation += 1
+
+
+class ShadowCounts(NamedTuple):
+    """Events a shadow version saw beside the active one, and how it disagreed."""
+
+    events: int
+    stricter: int
+    looser: int
+
+    def __add__(self, other: object) -> ShadowCounts:
+        assert isinstance(other, ShadowCounts)
+        return ShadowCounts(*(a + b for a, b in zip(self, other, strict=True)))
 
 
 def upload(session: Session, *, actor: Principal, name: str, source: str) -> RuleSetVersion:
@@ -71,6 +97,7 @@ def set_state(
     before = row.state
     row.state = state
     row.state_changed_at = utcnow()
+    on_commit(session, _rules_changed)
     audit.record(
         session,
         actor=actor.actor,
@@ -92,21 +119,33 @@ def ruleset_of(row: RuleSetVersion) -> RuleSet:
     return found
 
 
-def current(session: Session) -> tuple[RuleSet, RuleSet | None]:
-    """Return the active rule set and the shadow one, if any."""
+def live_versions(session: Session) -> tuple[RuleSet | None, RuleSet | None]:
+    """Return the active rule set and the shadow one; either may be missing."""
     rows = {
         row.state: row
         for row in session.scalars(
             select(RuleSetVersion).where(RuleSetVersion.state.in_(("active", "shadow")))
         )
     }
-    if "active" not in rows:
-        raise Conflict(
-            "no active risk rule set: upload one (POST /api/v1/risk/rulesets or "
-            "`marketguard risk publish --rules FILE`) and activate it"
-        )
-    shadow = rows.get("shadow")
-    return ruleset_of(rows["active"]), ruleset_of(shadow) if shadow is not None else None
+    active, shadow = rows.get("active"), rows.get("shadow")
+    return (
+        ruleset_of(active) if active is not None else None,
+        ruleset_of(shadow) if shadow is not None else None,
+    )
+
+
+NO_ACTIVE = (
+    "no active risk rule set: upload one (POST /api/v1/risk/rulesets or "
+    "`marketguard risk publish --rules FILE`) and activate it"
+)
+
+
+def current(session: Session) -> tuple[RuleSet, RuleSet | None]:
+    """Return the active rule set and the shadow one, if any."""
+    active, shadow = live_versions(session)
+    if active is None:
+        raise Conflict(NO_ACTIVE)
+    return active, shadow
 
 
 def decide_with_shadow(session: Session, events: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -115,41 +154,52 @@ def decide_with_shadow(session: Session, events: Sequence[Any]) -> tuple[str, li
     decisions = decide_events(active, events)
     if shadow is not None:
         candidate = decide_events(shadow, events)
-        _count(session, active.version, shadow.version, decisions, candidate)
+        add_shadow_counts(
+            session, active.version, shadow.version, compare(decisions, candidate)
+        )
     return active.version, decisions
 
 
-def _count(
-    session: Session,
-    active: str,
-    shadow: str,
-    decisions: list[dict[str, Any]],
-    candidate: list[dict[str, Any]],
-) -> None:
-    strength = {action: index for index, action in enumerate(ACTIONS)}
+def compare(
+    decisions: Sequence[dict[str, Any]], candidate: Sequence[dict[str, Any]]
+) -> ShadowCounts:
+    """Count how the candidate's actions differ from the active ones, event by event."""
     stricter = looser = 0
     for mine, theirs in zip(decisions, candidate, strict=True):
         if "error" in mine or "error" in theirs or mine["action"] == theirs["action"]:
             continue
-        if strength[theirs["action"]] > strength[mine["action"]]:
+        if _STRENGTH[theirs["action"]] > _STRENGTH[mine["action"]]:
             stricter += 1
         else:
             looser += 1
-    row = session.get(ShadowStats, (active, shadow))
-    if row is None:
-        row = ShadowStats(
-            active_version=active,
-            shadow_version=shadow,
-            events=0,
-            disagreements=0,
-            stricter=0,
-            looser=0,
-        )
-        session.add(row)
-    row.events += len(decisions)
-    row.disagreements += stricter + looser
-    row.stricter += stricter
-    row.looser += looser
+    return ShadowCounts(len(decisions), stricter, looser)
+
+
+def add_shadow_counts(session: Session, active: str, shadow: str, counts: ShadowCounts) -> None:
+    """Add to the stored disagreement counts of a pair, in one atomic upsert.
+
+    An upsert (not read-then-write) so that API processes adding at the same
+    moment neither lose counts nor collide inserting the pair's first row.
+    """
+    values = {
+        "active_version": active,
+        "shadow_version": shadow,
+        "events": counts.events,
+        "disagreements": counts.stricter + counts.looser,
+        "stricter": counts.stricter,
+        "looser": counts.looser,
+    }
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(ShadowStats).values(**values)
+    table = ShadowStats.__table__.c
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.active_version, table.shadow_version],
+        set_={
+            name: getattr(table, name) + getattr(statement.excluded, name)
+            for name in ("events", "disagreements", "stricter", "looser")
+        },
+    )
+    session.execute(statement)
 
 
 def shadow_report(session: Session) -> list[ShadowStats]:

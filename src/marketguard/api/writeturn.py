@@ -10,9 +10,12 @@ Without a bound, two failure modes appeared under 50 concurrent notices:
   to run its commit (FastAPI runs the session's exit in the thread pool) and every
   request hung.
 
-Routes that write take a turn here first, in the event loop (waiting holds no
-thread), and give it back after the request's commit: one turn for SQLite (its
-single writer, now in FIFO order), a few for PostgreSQL (fewer than the threads).
+Every request that opens a unit of work with a writing method (anything but
+GET, HEAD and OPTIONS) takes a turn here first, in the event loop (waiting
+holds no thread), and gives it back after the request's commit: one turn for
+SQLite (its single writer, now in FIFO order), a few for PostgreSQL (fewer than
+the threads). :data:`marketguard.api.deps.SessionDep` depends on it, so no route
+can forget it; reads and the risk decisions route (no unit of work) never wait.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
-from marketguard.api.deps import SettingsDep
+from marketguard.config import Settings
 
 SQLITE_TURNS = 1
 POSTGRES_TURNS = 8  # well below the 40 worker threads and the 30 pooled connections
@@ -31,8 +34,15 @@ POSTGRES_TURNS = 8  # well below the 40 worker threads and the 30 pooled connect
 _turns: dict[tuple[str, int], asyncio.Semaphore] = {}
 
 
-async def write_turn(settings: SettingsDep) -> AsyncIterator[None]:
-    """Hold one of this database's writer turns for the request."""
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def write_turn(request: Request) -> AsyncIterator[None]:
+    """Hold one of this database's writer turns for a writing request."""
+    if request.method in READING_METHODS:
+        yield
+        return
+    settings: Settings = request.app.state.settings
     key = (settings.database_url, id(asyncio.get_running_loop()))
     turns = _turns.get(key)
     if turns is None:  # asyncio.Semaphore wakes its waiters in arrival order
@@ -42,5 +52,5 @@ async def write_turn(settings: SettingsDep) -> AsyncIterator[None]:
         yield
 
 
-# Declare it as a route's first parameter: entered before the session, left after commit.
+# A dependency of the session: entered before the session opens, left after its commit.
 WriteTurn = Annotated[None, Depends(write_turn, scope="function")]
