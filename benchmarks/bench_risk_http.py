@@ -132,18 +132,19 @@ async def setup(pool: Pool, token: str) -> None:
 
 
 def run_profile(
-    name: str, url: str, args: argparse.Namespace, folder: Path
+    name: str, url: str, args: argparse.Namespace, folder: Path, *, workers: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Start a server on ``url``, load it at each rate, stop it; return the figures."""
     env = {**os.environ, "MARKETGUARD_DATABASE_URL": url, "MARKETGUARD_DATA_DIR": str(folder),
-           "MARKETGUARD_ENVIRONMENT": "development"}
+           "MARKETGUARD_ENVIRONMENT": "development", **(extra_env or {})}
     cli(env, "db", "upgrade")
     admin = cli(env, "token", "create", "--name", "bench-admin", "--role", "analyst")
     token = admin.strip().splitlines()[-1]
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "marketguard.cli", "serve", "--host",
-                               "127.0.0.1", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL)
+                               "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+                              env=env, stdout=subprocess.DEVNULL)
     try:
         return asyncio.run(drive(name, port, token, args))
     finally:
@@ -206,6 +207,15 @@ def figures(name: str, route: str, rate: float, results: list[tuple[float, int]]
             "max": latencies[-1] * 1000}
 
 
+def drop_keys(url: str, namespace: str) -> None:
+    """Delete the benchmark's own Redis keys."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"{namespace}*", count=1000):
+        client.unlink(key)
+
+
 def postgres_database() -> tuple[str, Any] | None:
     """Create a throw-away PostgreSQL database; None when the server does not answer."""
     try:
@@ -233,11 +243,24 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8,
                         help="keep-alive connections (below the server's database pool)")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--redis", default=os.environ.get("MARKETGUARD_REDIS_URL",
+                                                          "redis://127.0.0.1:6379/0"),
+                        help="also run 2 API processes sharing risk state here ('' to skip)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         rows += run_profile("SQLite", f"sqlite:///{folder / 'bench.db'}", args, folder)
+        if args.redis:
+            namespace = f"mg:bench:{uuid.uuid4().hex[:8]}"
+            shared = {"MARKETGUARD_RISK_STATE": "redis", "MARKETGUARD_REDIS_URL": args.redis,
+                      "MARKETGUARD_RISK_NAMESPACE": namespace}
+            try:
+                rows += run_profile("SQLite, Redis, 2 procs",
+                                    f"sqlite:///{folder / 'shared.db'}", args, folder, workers=2,
+                                    extra_env=shared)
+            finally:
+                drop_keys(args.redis, namespace)
         created = None if args.skip_postgres else postgres_database()
         if created is not None:
             url, drop = created
@@ -250,10 +273,10 @@ def main() -> None:
              f"{os.cpu_count()} CPUs)")
     print(title)
     print("-" * len(title))
-    print(f"{'database':<11} {'route':<10} {'target/s':>9} {'requests':>9} {'errors':>7} "
+    print(f"{'database':<22} {'route':<10} {'target/s':>9} {'requests':>9} {'errors':>7} "
           f"{'achieved/s':>11} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9}")
     for row in rows:
-        print(f"{row['name']:<11} {row['route']:<10} {row['target']:>9,.0f} "
+        print(f"{row['name']:<22} {row['route']:<10} {row['target']:>9,.0f} "
               f"{row['requests']:>9,} {row['errors']:>7} {row['rate']:>11,.0f} "
               f"{row['p50']:>9.1f} {row['p99']:>9.1f} {row['max']:>9.1f}")
 

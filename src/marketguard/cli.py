@@ -74,11 +74,12 @@ def serve(
             "the database is not at the newest schema: run `marketguard db upgrade`"
         )
     console.print(f"serving on http://{host}:{port} (docs at /docs)")
-    if workers > 1:
+    if workers > 1 and settings.risk_state == "process":
         err_console.print(
             f"note: each of the {workers} processes keeps its own risk feature state, so "
             "POST /api/v1/risk/decisions would see part of the traffic in each; serve risk "
-            "decisions from a one-process server, or use `marketguard risk worker` (docs/risk.md)"
+            "decisions from a one-process server, set MARKETGUARD_RISK_STATE=redis, or use "
+            "`marketguard risk worker` (docs/risk.md)"
         )
     uvicorn.run(
         "marketguard.app:serve_app",

@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://host:6379/0; unset: in-process"
     )
+    risk_state: Literal["process", "redis"] = Field(
+        default="process",
+        description="Where the API keeps risk feature state: in each API process, or in "
+        "Redis (MARKETGUARD_REDIS_URL) so several API processes decide as one stream",
+    )
+    risk_namespace: str = Field(
+        default="mg:risk",
+        min_length=1,
+        description="Prefix of the risk engine's Redis keys (one per environment sharing a Redis)",
+    )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET),
         description="Signs the audit log head and webhook payloads.",
@@ -75,6 +85,12 @@ class Settings(BaseSettings):
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"Redis URL must start with redis:// or rediss://, got {value!r}")
         return value or None
+
+    @model_validator(mode="after")
+    def _shared_state_needs_redis(self) -> Settings:
+        if self.risk_state == "redis" and not self.redis_url:
+            raise ValueError("MARKETGUARD_RISK_STATE=redis needs MARKETGUARD_REDIS_URL")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -168,3 +168,15 @@ def test_when_the_server_stops_then_pending_shadow_counts_are_written(
     with unit_of_work(settings) as session:
         (row,) = rulesets.shadow_report(session)
     assert (row.events, row.stricter) == (2, 2)
+
+
+def test_when_a_shadow_version_runs_then_the_active_one_still_counts_each_event_once(
+    client: TestClient, analyst: dict[str, str]
+) -> None:
+    _publish(client, analyst, RULES, "active")
+    _publish(client, analyst, STRICTER, "shadow")
+    events = [event(str(i), at=i, k="a") for i in range(4)]
+    got = [_decide(client, analyst, e)["decisions"][0] for e in events]  # type: ignore[index]
+    expected = list(decide_stream(loads_rules(RULES), [orjson.dumps(e) for e in events]))
+    assert got == expected
+    assert [d["features"] for d in got[1:]] == [{"n": 2}, {"n": 3}, {"n": 4}]

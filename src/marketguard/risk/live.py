@@ -16,6 +16,9 @@ same reload, as one upsert per pair. What that trades away, and no more:
 Events are decided one request at a time in arrival order (an ``asyncio.Lock``)
 so that batches of any size give the same decisions as one stream; large
 batches are decided on a worker thread so the event loop keeps answering.
+With ``risk_state = "redis"`` the feature state is shared by every API process
+(see :mod:`marketguard.risk.shared_api`); a small batch then blocks the loop for
+its one pipelined Redis round trip, which measured faster than a thread hop.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from marketguard import db
+from marketguard.config import Settings
 from marketguard.errors import Conflict
 from marketguard.risk import rulesets
 from marketguard.risk.model import RuleSet
 from marketguard.risk.rulesets import ShadowCounts
-from marketguard.risk.service import decide_events
+from marketguard.risk.service import decide_events, shadow_engine
+from marketguard.risk.shared_api import RedisDecider
 
 REFRESH_S = 1.0
 """Longest time a process decides with versions it has not re-read from the database."""
@@ -58,9 +63,15 @@ class Snapshot:
 class LiveRules:
     """The live rule sets of one database, as seen by one API process."""
 
-    def __init__(self, database_url: str, refresh_s: float = REFRESH_S) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        refresh_s: float = REFRESH_S,
+        shared: RedisDecider | None = None,
+    ) -> None:
         self.database_url = database_url
         self.refresh_s = refresh_s
+        self.shared = shared
         self._snapshot: Snapshot | None = None
         self._refreshing: asyncio.Task[None] | None = None
         self._pending: dict[tuple[str, str], ShadowCounts] = {}
@@ -110,9 +121,17 @@ class LiveRules:
     def _decide(
         self, active: RuleSet, shadow: RuleSet | None, events: Sequence[Any]
     ) -> list[dict[str, Any]]:
-        decisions = decide_events(active, events)
+        shared = self.shared
+        if shared is None:
+            decisions = decide_events(active, events)
+        else:
+            decisions = shared.decide(active, events, shadow=False)
         if shadow is not None:
-            counts = rulesets.compare(decisions, decide_events(shadow, events))
+            if shared is None:
+                candidate = decide_events(shadow, events, engine=shadow_engine(shadow))
+            else:
+                candidate = shared.decide(shadow, events, shadow=True)
+            counts = rulesets.compare(decisions, candidate)
             self._add(active.version, shadow.version, counts)
         return decisions
 
@@ -145,7 +164,12 @@ def live_rules(state: Any) -> LiveRules:
     """Return the app's :class:`LiveRules` (``state`` is ``app.state``), made on first use."""
     found: LiveRules | None = getattr(state, "live_rules", None)
     if found is None:
-        found = state.live_rules = LiveRules(state.settings.database_url)
+        settings: Settings = state.settings
+        shared = None
+        if settings.risk_state == "redis":
+            assert settings.redis_url is not None  # the settings refuse redis without a URL
+            shared = RedisDecider(settings.redis_url, namespace=settings.risk_namespace)
+        found = state.live_rules = LiveRules(settings.database_url, shared=shared)
     return found
 
 

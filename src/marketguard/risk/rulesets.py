@@ -18,7 +18,7 @@ from marketguard.auth.roles import Principal
 from marketguard.errors import Conflict, InvalidInput, NotFound
 from marketguard.risk.model import ACTIONS, RuleSet
 from marketguard.risk.models import RuleSetVersion, ShadowStats
-from marketguard.risk.service import decide_events
+from marketguard.risk.service import decide_events, shadow_engine
 from marketguard.risk.validator import loads_rules
 from marketguard.timeutil import utcnow
 from marketguard.uow import on_commit
@@ -153,7 +153,7 @@ def decide_with_shadow(session: Session, events: Sequence[Any]) -> tuple[str, li
     active, shadow = current(session)
     decisions = decide_events(active, events)
     if shadow is not None:
-        candidate = decide_events(shadow, events)
+        candidate = decide_events(shadow, events, engine=shadow_engine(shadow))
         add_shadow_counts(
             session, active.version, shadow.version, compare(decisions, candidate)
         )

@@ -22,6 +22,7 @@ from marketguard.risk.validator import load_rules
 
 RulesArg = RuleSet | str | Path
 _ENGINES: dict[str, Engine] = {}
+_SHADOWS: dict[str, Engine] = {}
 MAX_ENGINES = 4
 """Rule-set versions kept alive at once in a process (oldest dropped first)."""
 _LOCK = threading.Lock()
@@ -85,6 +86,25 @@ def process_engine(rules: RulesArg, *, store: FeatureStore | None = None) -> Eng
         return engine
 
 
+def shadow_engine(rules: RulesArg) -> Engine:
+    """Return the process-wide engine of a rule set running in shadow.
+
+    Why apart from :func:`process_engine`: a shadow version must keep its own
+    feature state. Were it to take over the active lineage's windows (as a newly
+    activated version does), both would add every event to the same windows and
+    the active version would count each event twice. A shadow version therefore
+    starts with empty windows: for one window length its features warm up.
+    """
+    ruleset = get_rules(rules)
+    with _LOCK:
+        engine = _SHADOWS.get(ruleset.version)
+        if engine is None:
+            engine = _SHADOWS[ruleset.version] = Engine(ruleset)
+            while len(_SHADOWS) > MAX_ENGINES:
+                del _SHADOWS[next(iter(_SHADOWS))]
+        return engine
+
+
 def _carry_over(previous: Engine, engine: Engine) -> None:
     """Give a new rule-set version the state of unchanged features and the latest ts."""
     from marketguard.risk.features import MemoryStore
@@ -99,6 +119,7 @@ def reset_engines() -> None:
     """Forget every process-wide engine and its state (tests, rule reloads)."""
     with _LOCK:
         _ENGINES.clear()
+        _SHADOWS.clear()
 
 
 def decide_events(
@@ -169,4 +190,5 @@ __all__ = [
     "get_rules",
     "process_engine",
     "reset_engines",
+    "shadow_engine",
 ]
