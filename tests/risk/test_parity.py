@@ -3,7 +3,8 @@
 The same generated events (ties, window edges, disorder, late, invalid lines)
 go through ``decide_stream`` (the reference path here; it is checked against a
 brute-force reference in ``test_properties``), through the HTTP API split into
-arbitrary POST batches with the rule set uploaded and activated over HTTP, through
+arbitrary POST batches with the rule set uploaded and activated over HTTP (with
+feature state in process and shared in Redis), through
 the in-process and the Redis-backed stream workers, and through ``backtest``.
 """
 
@@ -87,6 +88,41 @@ def test_http_batches_stream_and_backtest_agree(
     backtest(RULESET, path, out=out)
     assert [orjson.loads(x) for x in out.read_bytes().splitlines()] == stream
     reset_engines()
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=events_strategy, cuts=cuts_strategy)
+def test_http_on_redis_shared_state_agrees_with_the_stream(
+    client: TestClient, analyst: dict[str, str], settings: Settings, items: list[Any],
+    cuts: list[int],
+) -> None:
+    """The API with ``MARKETGUARD_RISK_STATE=redis`` decides exactly as in process."""
+    require_redis()
+    import redis
+
+    from marketguard.risk.live import LiveRules
+    from marketguard.risk.shared_api import RedisDecider
+
+    namespace = f"mg:test:{uuid.uuid4().hex[:10]}"
+    client.app.state.live_rules = LiveRules(  # type: ignore[attr-defined]
+        settings.database_url, shared=RedisDecider(redis_url(), namespace=namespace))
+    try:
+        lines = to_lines(items)
+        stream = list(decide_stream(RULESET, lines))
+        over_http: list[dict[str, Any]] = []
+        for chunk in split(object_lines(lines), cuts):
+            body = [event for _, event in chunk]
+            answer = client.post("/api/v1/risk/decisions", json=body, headers=analyst)
+            assert answer.status_code == 200, answer.text
+            for (number, _), decision in zip(chunk, answer.json()["decisions"], strict=True):
+                over_http.append({**decision, "line": number} if "error" in decision else decision)
+        assert over_http == [
+            d for d in stream if "line" not in d or lines[d["line"] - 1][:1] == "{"]
+    finally:
+        keys = redis.Redis.from_url(redis_url())
+        for key in keys.scan_iter(f"{namespace}*", count=1000):
+            keys.unlink(key)
 
 
 async def _through_worker(lines: list[str], tmp_path: Path, redis_namespace: str | None) -> Any:
