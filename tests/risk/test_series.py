@@ -72,6 +72,45 @@ def test_distinct_series_matches_brute_force(steps: list[tuple[bool, int, Any]])
     drive("distinct", steps)
 
 
+jumpy_ops = st.lists(
+    st.tuples(st.booleans(), st.integers(-25, 40), st.sampled_from([1, 2, 5, 0.5, "a", "b", 1.0,
+                                                                  True, [1], 7, "a", 2])),
+    max_size=120,
+)
+"""Like ``ops``, with gaps longer than late + window (whole windows going dead at once)."""
+
+
+def drive_fused(kind: str, steps: list[tuple[bool, int, Any]]) -> None:
+    """Like :func:`drive`, adding through the fused ``add_read`` the engine calls."""
+    series: Any = {"count": CountSeries, "sum": SumSeries, "distinct": DistinctSeries}[kind]()
+    entries: list[tuple[int, Any]] = []
+    latest = 0
+    for is_add, delta, value in steps:
+        ts = latest + delta
+        if ts < latest - LATE:
+            continue
+        latest = max(latest, ts)
+        if is_add:
+            if kind == "sum" and type(value) not in (int, float):
+                value = 3
+            entries.append((ts, value))
+            got = series.add_read(ts, value, ts - LATE - WINDOW, ts - WINDOW)
+        elif entries:
+            got = series.read(ts - WINDOW, ts)
+        else:
+            continue
+        want = brute(entries, kind, ts - WINDOW, ts)
+        assert got == want and type(got) is type(want), (kind, ts, got, want)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(["count", "sum", "distinct"]), st.one_of(ops, jumpy_ops))
+def test_fused_add_read_matches_brute_force(
+    kind: str, steps: list[tuple[bool, int, Any]]
+) -> None:
+    drive_fused(kind, steps)
+
+
 def test_snapshot_round_trip_keeps_answers() -> None:
     for cls, values in ((CountSeries, [None] * 5), (SumSeries, [1, 2.5, 3, 4, 5]),
                         (DistinctSeries, ["a", 1, 1.0, True, [1]])):

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 
@@ -57,26 +57,29 @@ def is_parquet(path: Path) -> bool:
 
 
 def read_events(path: Path) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line, event)`` from JSONL or Parquet; blank lines are skipped."""
+    """Return the ``(line, event)`` pairs of JSONL or Parquet; blank lines are skipped.
+
+    A missing file is reported at once. Returning the reader rather than
+    yielding from it spares every event one generator hop.
+    """
     if not path.exists():
         raise InvalidInput(f"no such events file: {path}")
     if is_parquet(path):
-        yield from _read_parquet(path)
-        return
-    with path.open("rb") as handle:
-        yield from _read_jsonl(handle)
+        return _read_parquet(path)
+    return _read_jsonl(path)
 
 
-def _read_jsonl(handle: BinaryIO) -> Iterator[tuple[int, Any]]:
+def _read_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     loads = orjson.loads
-    for number, raw in enumerate(handle, start=1):
-        try:
-            event = loads(raw)
-        except orjson.JSONDecodeError:
-            if raw.strip():
-                yield number, RawLine(raw)
-            continue
-        yield number, event if type(event) is dict else RawLine(raw)
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                event = loads(raw)
+            except orjson.JSONDecodeError:
+                if raw.strip():
+                    yield number, RawLine(raw)
+                continue
+            yield number, event if type(event) is dict else RawLine(raw)
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Any]]:
@@ -118,6 +121,8 @@ class Tally:
         self.outcomes: Counter[tuple[str, tuple[str, ...], tuple[str, ...], bool | None]] = (
             Counter()
         )
+        self.verdicts: dict[tuple[Any, int, bool | None], int] = {}
+        """Events counted by :func:`count_events` as (runner, mask, label), not yet folded."""
         self.errors = 0
 
     def add(self, decision: Decision, label: bool | None) -> None:
@@ -128,7 +133,24 @@ class Tally:
                label)
         self.outcomes[key] += 1
 
+    def settle(self) -> None:
+        """Fold the counted verdicts into :attr:`outcomes`.
+
+        Why later: a mask says which rules matched; turning it into rule names
+        once per distinct mask rather than once per event is what makes
+        summary-only backtests cheap. Outcomes are plain data (they cross
+        processes), runners are not.
+        """
+        for (runner, mask, label), count in self.verdicts.items():
+            if mask:
+                action, _, active, shadow = runner.outcome(mask)
+                self.outcomes[(action, active, shadow, label)] += count
+            else:
+                self.outcomes[("allow", (), (), label)] += count
+        self.verdicts.clear()
+
     def summary(self, positives: int) -> dict[str, Any]:
+        self.settle()
         actions: Counter[str] = Counter()
         promoted_mix: Counter[str] = Counter()
         hits: Counter[str] = Counter()
@@ -175,6 +197,39 @@ class Tally:
         }
 
 
+def count_events(
+    engine: Engine, tally: Tally, items: Iterable[tuple[int, Any]]
+) -> tuple[int, int, int]:
+    """Decide ``items`` into ``tally`` without building decisions; return the counts.
+
+    Why: a backtest without ``--out`` needs only how often each outcome
+    occurred, so each event costs a rule-mask count instead of a decision
+    dictionary and a tuple of rule names. Returns ``(events, labeled,
+    positives)``; the summary is the same as from deciding every event.
+    """
+    judge, verdicts = engine.judge, tally.verdicts
+    total = labeled = positives = 0
+    for number, event in items:
+        total += 1
+        label = None
+        if type(event) is dict:
+            label = event.get("label")
+            if label is not None:
+                label = label_positive(label)
+                if label is not None:
+                    labeled += 1
+                    positives += label
+            verdict = judge(event, number)
+        else:
+            verdict = decide_item(engine, number, event)
+        if type(verdict) is tuple:
+            key = (verdict[0], verdict[1], label)
+            verdicts[key] = verdicts.get(key, 0) + 1
+        else:
+            tally.errors += 1
+    return total, labeled, positives
+
+
 def ordered(transitions: Counter[str]) -> dict[str, int]:
     """Transitions by count, then name (the same order however they were counted)."""
     return dict(sorted(transitions.items(), key=lambda item: (-item[1], item[0])))
@@ -185,10 +240,49 @@ def run_backtest(
 ) -> dict[str, Any]:
     """Replay ``path`` through ``ruleset`` (and ``candidate``) and return the summary."""
     engine = Engine(ruleset)
-    other = Engine(candidate) if candidate is not None else None
     tally = Tally(ruleset)
     other_tally = Tally(candidate) if candidate is not None else None
     transitions: Counter[str] = Counter()
+    started = time.perf_counter()
+    if out is None and candidate is None:
+        total, labeled, positives = count_events(engine, tally, read_events(path))
+    else:
+        total, labeled, positives = _decide_events(
+            engine, tally, path, out=out, candidate=candidate,
+            other_tally=other_tally, transitions=transitions,
+        )
+    elapsed = time.perf_counter() - started
+    summary = tally.summary(positives)
+    summary.update({
+        "events": total,
+        "elapsed_s": round(elapsed, 3),
+        "events_per_s": round(total / elapsed) if elapsed > 0 else None,
+        "labels": {"labeled": labeled, "positives": positives},
+        "candidate": None,
+    })
+    if other_tally is not None:
+        theirs_summary = other_tally.summary(positives)
+        theirs_summary["disagreements"] = sum(transitions.values())
+        theirs_summary["transitions"] = ordered(transitions)
+        summary["candidate"] = theirs_summary
+    return summary
+
+
+def _decide_events(
+    engine: Engine,
+    tally: Tally,
+    path: Path,
+    *,
+    out: Path | None,
+    candidate: RuleSet | None,
+    other_tally: Tally | None,
+    transitions: Counter[str],
+) -> tuple[int, int, int]:
+    """Decide every event (writing decisions to ``out``, comparing with ``candidate``).
+
+    Returns ``(events, labeled, positives)`` as :func:`count_events` does.
+    """
+    other = Engine(candidate) if candidate is not None else None
     labeled = positives = total = 0
     buffer: list[bytes] = []
     try:
@@ -196,7 +290,6 @@ def run_backtest(
     except OSError as exc:
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}") from None
     decide, add, dumps = engine.decide, tally.add, orjson.dumps
-    started = time.perf_counter()
     try:
         for number, event in read_events(path):
             total += 1
@@ -227,18 +320,4 @@ def run_backtest(
     finally:
         if sink is not None:
             sink.close()
-    elapsed = time.perf_counter() - started
-    summary = tally.summary(positives)
-    summary.update({
-        "events": total,
-        "elapsed_s": round(elapsed, 3),
-        "events_per_s": round(total / elapsed) if elapsed > 0 else None,
-        "labels": {"labeled": labeled, "positives": positives},
-        "candidate": None,
-    })
-    if other_tally is not None:
-        theirs_summary = other_tally.summary(positives)
-        theirs_summary["disagreements"] = sum(transitions.values())
-        theirs_summary["transitions"] = ordered(transitions)
-        summary["candidate"] = theirs_summary
-    return summary
+    return total, labeled, positives

@@ -53,8 +53,9 @@ def _handler(
     fields: dict[str, str] = {}
     masks: dict[int, int] = {}
     conditions: list[str] = []
+    known = always_known(ruleset, adds)
     for bit, rule in enumerate(rules):
-        gen = _ExprGen(module, in_where=False, fields=fields)
+        gen = _ExprGen(module, in_where=False, fields=fields, known=known)
         conditions.append(gen.gen(rule.when.tree.body))
         for fid in gen.features_used:
             masks[fid] = masks.get(fid, 0) | (1 << bit)
@@ -74,6 +75,8 @@ def _handler(
         out.append(f"    if {cond}:")
         if feat.kind == "count":
             out.append(f"        {call}({key}, ts, None)")
+            if fid in known and fid in masks:
+                out += ["    else:", f"        _f{fid} = 0"]
         else:
             assert feat.field is not None
             value = field_local(fields, feat.field)
@@ -85,14 +88,29 @@ def _handler(
     out += ["    if not _m:", "        return 0, None", "    _o = {}"]
     for fid in reads:
         label = module.const(ruleset.features[fid].name, "N")
-        out += [
-            f"    if _m & {masks[fid]}:",
-            f"        _o[{label}] = _f{fid} if _f{fid} is not _U else "
-            + read_feature(module, fid, field_local(fields, ruleset.features[fid].by)),
-        ]
+        value = f"_f{fid}"
+        if fid not in known:
+            value += f" if _f{fid} is not _U else " + read_feature(
+                module, fid, field_local(fields, ruleset.features[fid].by))
+        out += [f"    if _m & {masks[fid]}:", f"        _o[{label}] = {value}"]
     out += ["    return _m, _o", ""]
     loads = [f"    {local} = _g({module.const(field, 'K')})" for field, local in fields.items()]
     return [f"def {name}(ev, ts):", "    _g = ev.get", *loads, *out], reads
+
+
+def always_known(ruleset: RuleSet, adds: tuple[int, ...]) -> frozenset[int]:
+    """Return the features of ``adds`` whose value the update step always sets.
+
+    Why: a ``count`` without ``where`` is updated (and read in the same call)
+    whenever the event has its key, and is 0 when it has none; so the rules can
+    use the local directly instead of testing whether it was computed yet.
+    A ``sum`` or ``distinct`` skips its update when the value is missing, and a
+    ``where`` can reject the event; those are read lazily as before.
+    """
+    features = ruleset.features
+    return frozenset(
+        fid for fid in adds if features[fid].kind == "count" and features[fid].where is None
+    )
 
 
 def read_feature(module: _Module, fid: int, key: str) -> str:

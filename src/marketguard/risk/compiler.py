@@ -79,13 +79,19 @@ class _ExprGen:
     """Generate the code of one expression; names resolve feature > list > field."""
 
     def __init__(
-        self, module: _Module, in_where: bool, fields: dict[str, str] | None = None
+        self,
+        module: _Module,
+        in_where: bool,
+        fields: dict[str, str] | None = None,
+        known: frozenset[int] = frozenset(),
     ) -> None:
         self.m = module
         self.in_where = in_where
         self.features_used: set[int] = set()
         self.fields = fields
         """Event fields already loaded into locals (name -> local), shared per handler."""
+        self.known = known
+        """Features whose local ``_f<id>`` always holds the value once updates are done."""
 
     def field(self, name: str) -> str:
         """Return code for event field ``name`` (a preloaded local when available)."""
@@ -135,6 +141,8 @@ class _ExprGen:
         if self._is_feature(node.id):
             fid = self.m.feature_ids[node.id]
             self.features_used.add(fid)
+            if fid in self.known:
+                return f"_f{fid}"
             read = read_feature(self.m, fid, self.field(self.m.ruleset.features[fid].by))
             return f"(_f{fid} if _f{fid} is not _U else (_f{fid} := {read}))"
         if node.id in self.m.ruleset.lists:

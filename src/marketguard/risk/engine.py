@@ -100,6 +100,10 @@ class _TypeRunner:
         return found
 
 
+Verdict = tuple[_TypeRunner | None, int, dict[str, Any] | None] | Decision
+"""What :meth:`Engine.judge` returns: the matched-rule mask, or an error decision."""
+
+
 class Engine:
     """Decide events against one rule set, keeping feature state in ``store``."""
 
@@ -141,8 +145,15 @@ class Engine:
         """The rule-set version (content hash of the rules file)."""
         return self.ruleset.version
 
-    def decide(self, event: Any, line: int) -> Decision:
-        """Decide one decoded event found on input line ``line`` (1-based)."""
+    def judge(self, event: Any, line: int) -> Verdict:
+        """Run the rules on one decoded event found on input line ``line`` (1-based).
+
+        Returns ``(runner, mask, features)`` — which rules matched, as a bit mask
+        over ``runner.plan.rules`` (``runner`` is None for a type no rule or
+        feature mentions) — or the error decision of an invalid or late event.
+        Why apart from :meth:`decide`: a backtest that only counts outcomes
+        needs the mask, not a decision dictionary per event.
+        """
         if type(event) is not dict:
             return error_decision(None, line, "not a JSON object")
         get = event.get
@@ -164,14 +175,23 @@ class Engine:
             event = self.enricher.apply(event, ts)
         runner = self.runners.get(event_type) if type(event_type) is str else None
         mask = 0
+        features = None
         if runner is not None:
             mask, features = runner.handler(event, ts)
         if self._flush:
             self.store.set_meta("max_ts", self.max_ts)
             self.store.end_event()
+        return runner, mask, features
+
+    def decide(self, event: Any, line: int) -> Decision:
+        """Decide one decoded event found on input line ``line`` (1-based)."""
+        verdict = self.judge(event, line)
+        if isinstance(verdict, dict):
+            return verdict
+        runner, mask, features = verdict
         if not mask:
             decision: Decision = {
-                "event_id": event_id,
+                "event_id": event["event_id"],
                 "action": "allow",
                 "score": 0,
                 "rules": [],
@@ -179,9 +199,10 @@ class Engine:
                 "features": {},
             }
         else:
-            outcome = runner.outcomes.get(mask) or runner.outcome(mask)  # type: ignore[union-attr]
+            assert runner is not None  # a mask is only ever set by a runner
+            outcome = runner.outcomes.get(mask) or runner.outcome(mask)
             decision = {
-                "event_id": event_id,
+                "event_id": event["event_id"],
                 "action": outcome[0],
                 "score": outcome[1],
                 "rules": list(outcome[2]),

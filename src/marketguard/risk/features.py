@@ -125,13 +125,14 @@ class MemoryStore:
     def add_reader(self, index: int) -> Callable[[Any, int, Any], int | float]:
         """Return ``add(key, ts, value)`` that also returns the feature's new value."""
         feat = self.features[index]
+        if feat.kind == "count":
+            return self._count_add_reader(index)
         table = self.series[index]
         get = table.get
         window = feat.window_ns
         keep = LATE_NS + window
         factory = SERIES[feat.kind]
         grown = [SWEEP_MIN]
-        count = feat.kind == "count"
 
         def add_read(key: Any, ts: int, value: Any) -> int | float:
             if type(key) is not str:
@@ -140,23 +141,38 @@ class MemoryStore:
             if series is None:
                 if len(table) >= grown[0]:
                     grown[0] = max(SWEEP_MIN, 2 * self.sweep_table(index, ts))
-                if count:
-                    table[key] = [ts]
-                    return 1
                 series = table[key] = factory()
-            if not count:
-                series.add(ts, value, ts - keep)
-                result: int | float = series.read(ts - window, ts)
-                return result
-            if ts >= series[-1]:
-                series.append(ts)
+            result: int | float = series.add_read(ts, value, ts - keep, ts - window)
+            return result
+
+        return add_read
+
+    def _count_add_reader(self, index: int) -> Callable[[Any, int, Any], int]:
+        """The fused update-and-read of a count window (a plain sorted list of ts)."""
+        table = self.series[index]
+        get = table.get
+        window = self.features[index].window_ns
+        keep = LATE_NS + window
+        grown = [SWEEP_MIN]
+
+        def add_read(key: Any, ts: int, value: Any) -> int:
+            if type(key) is not str:
+                key = normalize(key)
+            t = get(key)
+            if t is None:
+                if len(table) >= grown[0]:
+                    grown[0] = max(SWEEP_MIN, 2 * self.sweep_table(index, ts))
+                table[key] = [ts]
+                return 1
+            if ts >= t[-1]:
+                t.append(ts)
                 horizon = ts - keep
-                if series[0] <= horizon and series[len(series) >> 1] <= horizon:
-                    del series[: bisect_right(series, horizon)]
-                return len(series) - bisect_right(series, ts - window)
-            insort(series, ts)
-            j = bisect_right(series, ts)
-            return j - bisect_right(series, ts - window, 0, j)
+                if t[0] <= horizon and t[len(t) >> 1] <= horizon:
+                    del t[: bisect_right(t, horizon)]
+                return len(t) - bisect_right(t, ts - window)
+            insort(t, ts)
+            j = bisect_right(t, ts)
+            return j - bisect_right(t, ts - window, 0, j)
 
         return add_read
 

@@ -22,6 +22,7 @@ import tempfile
 import time
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ import orjson
 from marketguard.errors import InvalidInput
 from marketguard.risk.backtest import (
     Tally,
+    count_events,
     decide_item,
     label_positive,
     ordered,
@@ -115,31 +117,27 @@ def _decide_share(index: int) -> dict[str, Any]:
 
     gc.disable()  # as batch_mode: the engine makes no cycles
     ruleset, candidate = _JOB["ruleset"], _JOB["candidate"]
-    field, workers, folder = _JOB["field"], _JOB["workers"], _JOB["folder"]
+    folder = _JOB["folder"]
     engine = Engine(ruleset)
     other = Engine(candidate) if candidate is not None else None
     tally = Tally(ruleset)
     other_tally = Tally(candidate) if candidate is not None else None
     transitions: Counter[str] = Counter()
+    share = _share(index, [engine] if other is None else [engine, other])
+    if folder is None and other is None:
+        total, labeled, positives = count_events(engine, tally, share)
+        tally.settle()
+        return {
+            "outcomes": tally.outcomes, "errors": tally.errors, "other": None,
+            "transitions": transitions, "labeled": labeled, "positives": positives,
+            "total": total,
+        }
     labeled = positives = total = 0
     sink = open(Path(folder) / f"{index}.jsonl", "wb") if folder else None
     buffer: list[bytes] = []
     dumps = orjson.dumps
     try:
-        ours: dict[str, bool] = {}  # string key -> decided here (keys repeat a lot)
-        for number, event in read_events(_JOB["path"]):
-            key = event.get(field) if field and type(event) is dict else None
-            if type(key) is str:
-                here = ours.get(key)
-                if here is None:
-                    here = ours[key] = owner(event, number, field, workers) == index
-            else:
-                here = owner(event, number, field, workers) == index
-            if not here:
-                engine.advance(event)
-                if other is not None:
-                    other.advance(event)
-                continue
+        for number, event in share:
             total += 1
             label = label_positive(event.get("label")) if type(event) is dict else None
             decision = decide_item(engine, number, event)
@@ -168,6 +166,29 @@ def _decide_share(index: int) -> dict[str, Any]:
         "other": (other_tally.outcomes, other_tally.errors) if other_tally else None,
         "transitions": transitions, "labeled": labeled, "positives": positives, "total": total,
     }
+
+
+def _share(index: int, engines: list[Engine]) -> Iterator[tuple[int, Any]]:
+    """Yield the items of :func:`read_events` process ``index`` decides.
+
+    The other events only move the engines' latest ts (their lateness clock),
+    so every process sees the same clock one process would.
+    """
+    field, workers = _JOB["field"], _JOB["workers"]
+    ours: dict[str, bool] = {}  # string key -> decided here (keys repeat a lot)
+    for number, event in read_events(_JOB["path"]):
+        key = event.get(field) if field and type(event) is dict else None
+        if type(key) is str:
+            here = ours.get(key)
+            if here is None:
+                here = ours[key] = owner(event, number, field, workers) == index
+        else:
+            here = owner(event, number, field, workers) == index
+        if here:
+            yield number, event
+        else:
+            for engine in engines:
+                engine.advance(event)
 
 
 def _merge_out(out: Path, parts: list[Path]) -> None:

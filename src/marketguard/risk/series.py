@@ -85,6 +85,11 @@ class CountSeries:
         j = len(t) if hi >= t[-1] else bisect_right(t, hi)
         return j - bisect_right(t, lo, 0, j)
 
+    def add_read(self, ts: int, value: Any, horizon: int, lo: int) -> int:
+        """:meth:`add`, then :meth:`read` of ``(lo, ts]``."""
+        self.add(ts, value, horizon)
+        return self.read(lo, ts)
+
     def last(self) -> int:
         """Return the newest timestamp (for sweeping dead series)."""
         return self.ts[-1] if self.ts else -(1 << 80)
@@ -134,10 +139,36 @@ class SumSeries:
                 for k in range(i + 1, len(cum)):
                     cum[k] += whole
         if t[0] <= horizon and t[len(t) >> 1] <= horizon:
-            cut = bisect_right(t, horizon)
-            self.base = cum[cut - 1]
-            self.nfloat -= sum(1 for v in self.vals[:cut] if type(v) is float)
-            del t[:cut], self.vals[:cut], cum[:cut]
+            self._evict(horizon)
+
+    def _evict(self, horizon: int) -> None:
+        """Forget the entries at or before ``horizon`` (half or more of them are)."""
+        t, cum = self.ts, self.cum
+        cut = bisect_right(t, horizon)
+        self.base = cum[cut - 1]
+        self.nfloat -= sum(1 for v in self.vals[:cut] if type(v) is float)
+        del t[:cut], self.vals[:cut], cum[:cut]
+
+    def add_read(self, ts: int, value: int | float, horizon: int, lo: int) -> int | float:
+        """:meth:`add`, then :meth:`read` of ``(lo, ts]``.
+
+        Why a fused method: in the common case (an integer arriving in order
+        while the series holds no float) the new window sum is the running
+        total minus the total before the window, one binary search.
+        """
+        t = self.ts
+        if type(value) is not int or self.nfloat or (t and ts < t[-1]):
+            self.add(ts, value, horizon)
+            return self.read(lo, ts)
+        cum = self.cum
+        total = (cum[-1] if cum else self.base) + value
+        t.append(ts)
+        self.vals.append(value)
+        cum.append(total)
+        if t[0] <= horizon and t[len(t) >> 1] <= horizon:
+            self._evict(horizon)
+        i = bisect_right(t, lo)
+        return total - (cum[i - 1] if i else self.base)
 
     def read(self, lo: int, hi: int) -> int | float:
         """Sum values with ``lo < ts <= hi`` (integers exactly, floats correctly rounded)."""
@@ -201,6 +232,36 @@ class DistinctSeries:
             self.p += 1
         if t[0] <= horizon and t[len(t) >> 1] <= horizon:
             self._evict(bisect_right(t, horizon), horizon)
+
+    def add_read(self, ts: int, value: Any, horizon: int, lo: int) -> int:
+        """:meth:`add`, then :meth:`read` of ``(lo, ts]``.
+
+        Why a fused method: when the value arrives in order (the common case)
+        the window's counter only has to slide its lower edge up to ``lo``.
+        """
+        t = self.ts
+        if t and ts < t[-1]:
+            self.add(ts, value, horizon)
+            return self.read(lo, ts)
+        v = value if type(value) is str else normalize(value)
+        t.append(ts)
+        vals, counter = self.vals, self.counter
+        vals.append(v)
+        if ts > self.lo:
+            counter[v] = counter.get(v, 0) + 1
+        else:
+            self.p += 1
+        if t[0] <= horizon and t[len(t) >> 1] <= horizon:
+            self._evict(bisect_right(t, horizon), horizon)
+        p = self.p
+        if lo < self.lo:
+            return self.read(lo, ts)
+        n = len(t)
+        while p < n and t[p] <= lo:
+            self._drop(vals[p])
+            p += 1
+        self.p, self.lo = p, lo
+        return len(counter)
 
     def _evict(self, cut: int, horizon: int) -> None:
         if cut > self.p:

@@ -32,8 +32,27 @@ def _minute_ns(year: str, month: str, day: str, hour: str, minute: str) -> int |
 
 
 _SECONDS: dict[str, int] = {}
-_SCALE = tuple(10 ** (9 - digits) if digits <= 9 else 0 for digits in range(10))
 """``YYYY-MM-DDTHH:MM:SS`` prefixes already validated, to nanoseconds (the fast path)."""
+_SCALE = tuple(10 ** (9 - digits) if digits <= 9 else 0 for digits in range(10))
+
+
+def _tails() -> dict[str, int]:
+    """Return every ``Z`` / ``.f`` / ``.ff`` / ``.fffZ`` ending (either case of Z) in ns.
+
+    Why a table: most events carry at most millisecond precision, so the part
+    after the seconds is one of 1,111 strings per case of ``Z``; one dictionary
+    lookup then replaces checking and converting the digits (~40 % of a parse).
+    """
+    tails: dict[str, int] = {}
+    for zone in ("Z", "z"):
+        tails[zone] = 0
+        for digits in (1, 2, 3):
+            for value in range(10**digits):
+                tails[f".{value:0{digits}d}{zone}"] = value * _SCALE[digits]
+    return tails
+
+
+_TAILS = _tails()
 
 
 def parse_ts(text: object) -> int | None:
@@ -42,21 +61,18 @@ def parse_ts(text: object) -> int | None:
     Accepts RFC 3339 date-times with ``Z`` or a ``±hh:mm`` offset and at most nine
     fraction digits (``T``/``Z`` in either case, as RFC 3339 allows). Events of
     the same second share a validated prefix, so the common ``...SS.fffZ`` form
-    only has its tail checked.
+    only has its tail looked up.
     """
     if type(text) is not str:
         return None
     base = _SECONDS.get(text[:19])
     if base is not None:
+        tail = _TAILS.get(text[19:])
+        if tail is not None:
+            return base + tail
         size = len(text)
         last = text[-1]
-        if size == 24 and last == "Z" and text[19] == ".":
-            frac = text[20:23]
-            if frac.isdigit() and frac.isascii():
-                return base + int(frac) * 1_000_000
-        elif size == 20 and last == "Z":
-            return base
-        elif 21 < size <= 30 and (last == "Z" or last == "z") and text[19] == ".":
+        if 21 < size <= 30 and (last == "Z" or last == "z") and text[19] == ".":
             frac = text[20:-1]
             if frac.isdigit() and frac.isascii():
                 return base + int(frac) * _SCALE[len(frac)]
