@@ -269,7 +269,7 @@ def main() -> None:
             finally:
                 drop()
     title = (f"risk decisions over HTTP: one event a request, open loop, {args.seconds:g} s a "
-             f"rate, one uvicorn process (Python {platform.python_version()}, "
+             f"rate, one uvicorn process unless named (Python {platform.python_version()}, "
              f"{os.cpu_count()} CPUs)")
     print(title)
     print("-" * len(title))

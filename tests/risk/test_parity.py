@@ -49,6 +49,26 @@ def split(items: list[Any], cuts: list[int]) -> list[list[Any]]:
     return chunks
 
 
+def _over_http(
+    client: TestClient, analyst: dict[str, str], lines: list[str], cuts: list[int]
+) -> list[dict[str, Any]]:
+    """POST the object lines in chunks (a lone event as an object); errors renumbered."""
+    decisions: list[dict[str, Any]] = []
+    for chunk in split(object_lines(lines), cuts):
+        body = chunk[0][1] if len(chunk) == 1 else [event for _, event in chunk]
+        answer = client.post("/api/v1/risk/decisions", json=body, headers=analyst)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["rules_version"] == RULESET.version
+        for (number, _), decision in zip(chunk, answer.json()["decisions"], strict=True):
+            decisions.append({**decision, "line": number} if "error" in decision else decision)
+    return decisions
+
+
+def _sendable(stream: list[dict[str, Any]], lines: list[str]) -> list[dict[str, Any]]:
+    """The stream's decisions of the lines an API client can send."""
+    return [d for d in stream if "line" not in d or lines[d["line"] - 1][:1] == "{"]
+
+
 @pytest.fixture
 def analyst(client: TestClient, settings: Settings) -> dict[str, str]:
     """An analyst whose rule set (the property tests' RULES) is uploaded and active."""
@@ -73,15 +93,7 @@ def test_http_batches_stream_and_backtest_agree(
     reset_engines()  # engine state is process-wide per rule-set version: start each example fresh
     lines = to_lines(items)
     stream = list(decide_stream(RULESET, lines))
-    over_http: list[dict[str, Any]] = []
-    for chunk in split(object_lines(lines), cuts):
-        body = chunk[0][1] if len(chunk) == 1 else [event for _, event in chunk]
-        answer = client.post("/api/v1/risk/decisions", json=body, headers=analyst)
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["rules_version"] == RULESET.version
-        for (number, _), decision in zip(chunk, answer.json()["decisions"], strict=True):
-            over_http.append({**decision, "line": number} if "error" in decision else decision)
-    assert over_http == [d for d in stream if "line" not in d or lines[d["line"] - 1][:1] == "{"]
+    assert _over_http(client, analyst, lines, cuts) == _sendable(stream, lines)
     path = tmp_path / f"events-{uuid.uuid4().hex}.jsonl"
     path.write_text("\n".join(lines) + "\n")
     out = path.with_suffix(".out")
@@ -110,15 +122,7 @@ def test_http_on_redis_shared_state_agrees_with_the_stream(
     try:
         lines = to_lines(items)
         stream = list(decide_stream(RULESET, lines))
-        over_http: list[dict[str, Any]] = []
-        for chunk in split(object_lines(lines), cuts):
-            body = [event for _, event in chunk]
-            answer = client.post("/api/v1/risk/decisions", json=body, headers=analyst)
-            assert answer.status_code == 200, answer.text
-            for (number, _), decision in zip(chunk, answer.json()["decisions"], strict=True):
-                over_http.append({**decision, "line": number} if "error" in decision else decision)
-        assert over_http == [
-            d for d in stream if "line" not in d or lines[d["line"] - 1][:1] == "{"]
+        assert _over_http(client, analyst, lines, cuts) == _sendable(stream, lines)
     finally:
         keys = redis.Redis.from_url(redis_url())
         for key in keys.scan_iter(f"{namespace}*", count=1000):
