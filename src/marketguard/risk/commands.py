@@ -143,7 +143,8 @@ def versions() -> None:
         rows = session.query(RuleSetVersion).order_by(RuleSetVersion.uploaded_at.desc()).all()
         report = rulesets.shadow_report(session)
         table = Table(title="Rule-set versions")
-        for column in ("version", "name", "state", "uploaded", "by"):
+        table.add_column("version", no_wrap=True)  # copied into `publish` and API calls
+        for column in ("name", "state", "uploaded", "by"):
             table.add_column(column)
         for row in rows:
             table.add_row(
@@ -152,14 +153,14 @@ def versions() -> None:
         console.print(table)
         if report:
             shadow = Table(title="Shadow report")
-            shadow.add_column("active")
-            shadow.add_column("shadow")
+            shadow.add_column("active", no_wrap=True)
+            shadow.add_column("shadow", no_wrap=True)
             for column in ("events", "disagreements", "stricter", "looser"):
                 shadow.add_column(column, justify="right")
             for stats in report:
                 shadow.add_row(
-                    stats.active_version[:12],
-                    stats.shadow_version[:12],
+                    stats.active_version,
+                    stats.shadow_version,
                     f"{stats.events:,}",
                     f"{stats.disagreements:,}",
                     f"{stats.stricter:,}",
