@@ -180,3 +180,18 @@ def test_when_a_shadow_version_runs_then_the_active_one_still_counts_each_event_
     expected = list(decide_stream(loads_rules(RULES), [orjson.dumps(e) for e in events]))
     assert got == expected
     assert [d["features"] for d in got[1:]] == [{"n": 2}, {"n": 3}, {"n": 4}]
+
+
+def test_when_a_batch_holds_a_non_object_then_its_error_reads_as_on_the_stream(
+    client: TestClient, analyst: dict[str, str]
+) -> None:
+    _publish(client, analyst, RULES, "active")
+    batch = [event("1"), 42, "e", [1]]
+    got = _decide(client, analyst, batch)["decisions"]
+    stream = list(decide_stream(loads_rules(RULES), [orjson.dumps(item) for item in batch]))
+    assert got == stream
+    assert [d.get("error") for d in stream[1:]] == [
+        "not a JSON object (got a JSON value)",
+        "not a JSON object (got a string)",
+        "not a JSON object (got an array)",
+    ]

@@ -57,6 +57,14 @@ def error_decision(event_id: Any, line: int, why: str) -> Decision:
     return {"event_id": event_id, "line": line, "error": why}
 
 
+def not_an_object(value: Any, line: int) -> Decision:
+    """The error decision of a decoded value that is not an event object (every path)."""
+    kinds: dict[type, str] = {list: "an array", str: "a string"}
+    return error_decision(
+        None, line, f"not a JSON object (got {kinds.get(type(value), 'a JSON value')})"
+    )
+
+
 def late_decision(event_id: Any, line: int, ts: int, max_ts: int) -> Decision:
     """Return the error decision of an event more than 10 minutes behind ``max_ts``.
 
@@ -155,7 +163,7 @@ class Engine:
         needs the mask, not a decision dictionary per event.
         """
         if type(event) is not dict:
-            return error_decision(None, line, "not a JSON object")
+            return not_an_object(event, line)
         get = event.get
         event_id = get("event_id")
         if type(event_id) is not str or not event_id:
@@ -241,9 +249,7 @@ class Engine:
                 return None
             return error_decision(None, line, f"not valid JSON: {exc}")
         if type(event) is not dict:
-            kinds: dict[type, str] = {list: "an array", str: "a string"}
-            kind = kinds.get(type(event), "a JSON value")
-            return error_decision(None, line, f"not a JSON object (got {kind})")
+            return not_an_object(event, line)
         return self.decide(event, line)
 
     def decide_lines(self, lines: Iterable[bytes | str], start: int = 1) -> Iterator[Decision]:

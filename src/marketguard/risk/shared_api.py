@@ -24,7 +24,7 @@ import orjson
 import redis
 
 from marketguard.errors import ConfigurationError
-from marketguard.risk.engine import Decision, error_decision
+from marketguard.risk.engine import Decision, not_an_object
 from marketguard.risk.model import RuleSet
 from marketguard.risk.shared import SharedEngine
 
@@ -60,7 +60,7 @@ class RedisDecider:
         positions: dict[int, int] = {}
         for position, event in enumerate(events, start=1):
             if type(event) is not dict:
-                decisions[position - 1] = error_decision(None, position, "not a JSON object")
+                decisions[position - 1] = not_an_object(event, position)
                 continue
             number = next(self.numbers)
             positions[number] = position
