@@ -240,37 +240,59 @@ class Injector:
             at = ts + rng.randint(3 * MINUTE_MS, 30 * MINUTE_MS)
             listing = self.world.pick_listing(rng, at, dear=False)
             assert listing is not None
-            order, amount, currency = self.world.order(listing, at, user)
-            add(
-                at,
-                "order.created",
-                user,
-                p,
-                device=device,
-                ip=ip,
-                country=where,
-                amount=amount,
-                currency=currency,
-                shipping=where,
-                promo=promo,
-                order=order,
-                listing=listing,
-            )
-            add(
-                at + rng.randint(SECOND_MS, 20 * SECOND_MS),
-                "payment.authorized",
-                user,
-                p,
-                device=device,
-                ip=ip,
-                country=where,
-                amount=amount,
-                currency=currency,
-                card=rng.choice(cards),
-                billing=where,
-                outcome=OUTCOME_CODE["approved"],
+            self._order_and_pay(
+                at, user, p, listing, (device, ip, where), lambda: rng.choice(cards), promo=promo
             )
         return 3 * accounts
+
+    def _order_and_pay(
+        self,
+        at: int,
+        user: int,
+        pattern: int,
+        listing: int,
+        seen_from: tuple[int, int, int],
+        card: Callable[[], int],
+        promo: int = -1,
+    ) -> tuple[int, int, int]:
+        """Add an order and its approved payment a few seconds later; return the order.
+
+        ``seen_from`` is (device, ip, country); ``card`` is called after the
+        payment's delay is drawn, which keeps the random stream (and so every
+        simulated file) the same as when each pattern wrote both events itself.
+        """
+        device, ip, where = seen_from
+        order, amount, currency = self.world.order(listing, at, user)
+        self.rows.add(
+            at,
+            "order.created",
+            user,
+            pattern,
+            device=device,
+            ip=ip,
+            country=where,
+            amount=amount,
+            currency=currency,
+            shipping=where,
+            promo=promo,
+            order=order,
+            listing=listing,
+        )
+        self.rows.add(
+            at + self.rng.randint(SECOND_MS, 20 * SECOND_MS),
+            "payment.authorized",
+            user,
+            pattern,
+            device=device,
+            ip=ip,
+            country=where,
+            amount=amount,
+            currency=currency,
+            card=card(),
+            billing=where,
+            outcome=OUTCOME_CODE["approved"],
+        )
+        return order, amount, currency
 
     def refund_abuse(self, cap: int) -> int:
         """One customer, many orders over the period, a refund request after nearly each."""
@@ -292,34 +314,8 @@ class Injector:
         for ts in times:
             listing = self.world.pick_listing(rng, ts)
             assert listing is not None
-            order, amount, currency = self.world.order(listing, ts, user)
-            add(
-                ts,
-                "order.created",
-                user,
-                p,
-                device=device,
-                ip=ip,
-                country=where,
-                amount=amount,
-                currency=currency,
-                shipping=where,
-                order=order,
-                listing=listing,
-            )
-            add(
-                ts + rng.randint(SECOND_MS, 20 * SECOND_MS),
-                "payment.authorized",
-                user,
-                p,
-                device=device,
-                ip=ip,
-                country=where,
-                amount=amount,
-                currency=currency,
-                card=card,
-                billing=where,
-                outcome=OUTCOME_CODE["approved"],
+            order, amount, currency = self._order_and_pay(
+                ts, user, p, listing, (device, ip, where), lambda: card
             )
             reason = "item_not_received" if rng.random() < 0.7 else "not_as_described"
             add(
