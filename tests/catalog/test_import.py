@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from marketguard.auth.roles import cli_principal
 from marketguard.catalog import service
 from marketguard.catalog.models import Listing, Seller, SellerIdentifier
 from marketguard.config import Settings
+from marketguard.errors import InvalidInput
 from marketguard.uow import unit_of_work
 from tests.factories import listing, seller, write_jsonl
 
@@ -104,3 +107,21 @@ def test_when_listing_images_are_relative_then_they_resolve_against_the_file(
     with unit_of_work(settings) as session:
         row = session.get(Listing, "L-1")
         assert row is not None and row.image_root == str(folder.resolve())
+
+
+def test_when_a_seller_status_is_unknown_then_refused_and_nothing_changes(
+    settings: Settings, tmp_path: Path
+) -> None:
+    _import(settings, write_jsonl(tmp_path / "s.jsonl", [seller("S-1")]))
+    with unit_of_work(settings) as session:
+        row = session.get(Seller, "S-1")
+        assert row is not None
+        with pytest.raises(InvalidInput, match="active, suspended, closed"):
+            service.set_seller_status(
+                session, actor=cli_principal(), seller=row, status="banned", reason="x"
+            )
+        service.set_seller_status(
+            session, actor=cli_principal(), seller=row, status="suspended", reason="fraud"
+        )
+    with unit_of_work(settings) as session:
+        assert session.get(Seller, "S-1").status == "suspended"  # type: ignore[union-attr]

@@ -16,6 +16,7 @@ from marketguard.audit.chain import digest
 from marketguard.auth.roles import Principal, Role
 from marketguard.catalog.models import (
     LISTING_STATUSES,
+    SELLER_STATUSES,
     Listing,
     Order,
     Seller,
@@ -318,6 +319,28 @@ def set_listing_status(
             after={"status": status},
         )
     return listing
+
+
+def set_seller_status(
+    session: Session, *, actor: Principal, seller: Seller, status: str, reason: str
+) -> Seller:
+    """Move a seller to ``active``/``suspended``/``closed``, audited (enforcement calls this)."""
+    if status not in SELLER_STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(SELLER_STATUSES)}")
+    if seller.status != status:
+        before = seller.status
+        seller.status = status
+        audit.record(
+            session,
+            actor=actor.actor,
+            action="seller.status",
+            object_type="seller",
+            object_id=seller.seller_id,
+            reason=reason,
+            before={"status": before},
+            after={"status": status},
+        )
+    return seller
 
 
 def first_sale_at(session: Session, *, listing_id: str) -> Any:

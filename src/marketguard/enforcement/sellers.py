@@ -49,27 +49,6 @@ def load_seller(session: Session, seller_id: str) -> Seller:
     return seller
 
 
-def set_seller_status(
-    session: Session, *, actor: Principal, seller: Seller, status: str, reason: str
-) -> None:
-    # The catalog has no service to change a seller's status yet; this is the only
-    # place that writes it, audited, so moving it into catalog.service is one edit.
-    if seller.status == status:
-        return
-    before = seller.status
-    seller.status = status
-    audit.record(
-        session,
-        actor=actor.actor,
-        action="seller.status",
-        object_type="seller",
-        object_id=seller.seller_id,
-        reason=reason,
-        before={"status": before},
-        after={"status": status},
-    )
-
-
 def active_strikes(session: Session, *, seller_id: str, now: datetime) -> list[Strike]:
     """Return the seller's strikes that count now (not removed, not expired)."""
     stmt = (
@@ -272,7 +251,7 @@ def close_store(
             status="removed",
             reason=f"store closed (statement {statement.id})",
         )
-    set_seller_status(
+    catalog_service.set_seller_status(
         session, actor=actor, seller=seller, status="closed", reason=f"statement {statement.id}"
     )
     return statement
@@ -294,7 +273,7 @@ def reopen_store(
         session, actor=actor, statement=statement, reason=reason, moment=now or utcnow()
     )
     seller = load_seller(session, statement.seller_id)
-    set_seller_status(
+    catalog_service.set_seller_status(
         session, actor=actor, seller=seller, status="active", reason=f"reopened: {reason}"
     )
     for listing_id in statement.affected_listings:

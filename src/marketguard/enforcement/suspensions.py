@@ -8,10 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketguard.auth.roles import SYSTEM, Principal
+from marketguard.catalog import service as catalog_service
 from marketguard.enforcement import statements
 from marketguard.enforcement.grounds import TOS_CATEGORY
 from marketguard.enforcement.models import Statement
-from marketguard.enforcement.sellers import load_seller, set_seller_status
+from marketguard.enforcement.sellers import load_seller
 from marketguard.enforcement.settings import DEFAULT_SETTINGS, EnforcementSettings
 from marketguard.errors import Conflict, InvalidInput
 from marketguard.timeutil import utcnow
@@ -67,7 +68,7 @@ def suspend_seller(
         content_date=seller.created_at,
         ends_at=until,
     )
-    set_seller_status(
+    catalog_service.set_seller_status(
         session, actor=actor, seller=seller, status="suspended", reason=f"statement {statement.id}"
     )
     return statement
@@ -96,7 +97,9 @@ def lift_suspension(
     )
     seller = load_seller(session, statement.seller_id)
     if seller.status == "suspended":
-        set_seller_status(session, actor=actor, seller=seller, status="active", reason=reason)
+        catalog_service.set_seller_status(
+            session, actor=actor, seller=seller, status="active", reason=reason
+        )
     return statement
 
 
