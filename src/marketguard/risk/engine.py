@@ -139,6 +139,10 @@ class Engine:
             event_type: _TypeRunner(namespace[plan.handler], plan)
             for event_type, plan in self.program.plans.items()
         }
+        for plan in self.program.plans.values():
+            # a handler in its own globals is a reference cycle; without it the
+            # engine and all its feature state go as soon as the last reference does
+            namespace.pop(plan.handler, None)
         self._flush = not isinstance(self.store, MemoryStore)
         stored = self.store.get_meta("max_ts")
         self.max_ts: int | None = int(stored) if stored is not None else None
