@@ -118,7 +118,7 @@ def test_http_on_redis_shared_state_agrees_with_the_stream(
 
     namespace = f"mg:test:{uuid.uuid4().hex[:10]}"
     client.app.state.live_rules = LiveRules(  # type: ignore[attr-defined]
-        settings.database_url, shared=RedisDecider(redis_url(), namespace=namespace))
+        settings.database_url, decider=RedisDecider(redis_url(), namespace=namespace))
     try:
         lines = to_lines(items)
         stream = list(decide_stream(RULESET, lines))

@@ -38,7 +38,7 @@ def _process(settings: Settings, namespace: str) -> TestClient:
     """An API process whose risk state is in Redis under ``namespace``."""
     app = create_app(settings)
     app.state.live_rules = LiveRules(
-        settings.database_url, shared=RedisDecider(redis_url(), namespace=namespace)
+        settings.database_url, decider=RedisDecider(redis_url(), namespace=namespace)
     )
     return TestClient(app)
 
@@ -83,6 +83,6 @@ def test_when_settings_ask_for_redis_state_then_the_api_uses_it(settings: Settin
     require_redis()
     shared = settings.model_copy(update={"risk_state": "redis", "redis_url": redis_url()})
     state = create_app(shared).state
-    assert live_rules(state).shared is not None
+    assert isinstance(live_rules(state).decider, RedisDecider)
     with pytest.raises(ValueError, match="needs MARKETGUARD_REDIS_URL"):
         Settings(risk_state="redis", redis_url=None)

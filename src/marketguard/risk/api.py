@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from marketguard.api.deps import SessionDep
 from marketguard.auth.deps import allow, allow_cached
@@ -123,8 +122,7 @@ def upload_ruleset(body: RuleSetCreate, principal: RiskAuthor, session: SessionD
 @router.get("/rulesets", response_model=list[RuleSetRead])
 def list_rulesets(principal: RiskRead, session: SessionDep) -> list[RuleSetRead]:
     """Every stored version, newest first."""
-    rows = session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.uploaded_at.desc()))
-    return [_read(row) for row in rows]
+    return [_read(row) for row in rulesets.versions(session)]
 
 
 @router.post("/rulesets/{version}/state", response_model=RuleSetRead)

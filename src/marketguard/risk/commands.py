@@ -137,10 +137,9 @@ def versions() -> None:
 
     from marketguard.cli_support import cli_session, console
     from marketguard.risk import rulesets
-    from marketguard.risk.models import RuleSetVersion
 
     with cli_session() as session:
-        rows = session.query(RuleSetVersion).order_by(RuleSetVersion.uploaded_at.desc()).all()
+        rows = rulesets.versions(session)
         report = rulesets.shadow_report(session)
         table = Table(title="Rule-set versions")
         table.add_column("version", no_wrap=True)  # copied into `publish` and API calls

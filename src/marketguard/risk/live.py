@@ -39,8 +39,7 @@ from marketguard.errors import Conflict
 from marketguard.risk import rulesets
 from marketguard.risk.model import RuleSet
 from marketguard.risk.rulesets import ShadowCounts
-from marketguard.risk.service import decide_events, shadow_engine
-from marketguard.risk.shared_api import RedisDecider
+from marketguard.risk.shared_api import ProcessDecider, RedisDecider
 
 REFRESH_S = 1.0
 """Longest time a process decides with versions it has not re-read from the database."""
@@ -67,11 +66,11 @@ class LiveRules:
         self,
         database_url: str,
         refresh_s: float = REFRESH_S,
-        shared: RedisDecider | None = None,
+        decider: ProcessDecider | RedisDecider | None = None,
     ) -> None:
         self.database_url = database_url
         self.refresh_s = refresh_s
-        self.shared = shared
+        self.decider = decider or ProcessDecider()
         self._snapshot: Snapshot | None = None
         self._refreshing: asyncio.Task[None] | None = None
         self._pending: dict[tuple[str, str], ShadowCounts] = {}
@@ -121,16 +120,9 @@ class LiveRules:
     def _decide(
         self, active: RuleSet, shadow: RuleSet | None, events: Sequence[Any]
     ) -> list[dict[str, Any]]:
-        shared = self.shared
-        if shared is None:
-            decisions = decide_events(active, events)
-        else:
-            decisions = shared.decide(active, events, shadow=False)
+        decisions = self.decider.decide(active, events, shadow=False)
         if shadow is not None:
-            if shared is None:
-                candidate = decide_events(shadow, events, engine=shadow_engine(shadow))
-            else:
-                candidate = shared.decide(shadow, events, shadow=True)
+            candidate = self.decider.decide(shadow, events, shadow=True)
             counts = rulesets.compare(decisions, candidate)
             self._add(active.version, shadow.version, counts)
         return decisions
@@ -139,7 +131,7 @@ class LiveRules:
         with self._pending_lock:
             pair = (active, shadow)
             before = self._pending.get(pair)
-            self._pending[pair] = counts if before is None else before + counts
+            self._pending[pair] = counts if before is None else before.plus(counts)
 
     def flush(self) -> None:
         """Write the shadow counts gathered since the last flush (blocking).
@@ -165,11 +157,11 @@ def live_rules(state: Any) -> LiveRules:
     found: LiveRules | None = getattr(state, "live_rules", None)
     if found is None:
         settings: Settings = state.settings
-        shared = None
+        decider = None
         if settings.risk_state == "redis":
             assert settings.redis_url is not None  # the settings refuse redis without a URL
-            shared = RedisDecider(settings.redis_url, namespace=settings.risk_namespace)
-        found = state.live_rules = LiveRules(settings.database_url, shared=shared)
+            decider = RedisDecider(settings.redis_url, namespace=settings.risk_namespace)
+        found = state.live_rules = LiveRules(settings.database_url, decider=decider)
     return found
 
 

@@ -18,7 +18,6 @@ from marketguard.auth.roles import Principal
 from marketguard.errors import Conflict, InvalidInput, NotFound
 from marketguard.risk.model import ACTIONS, RuleSet
 from marketguard.risk.models import RuleSetVersion, ShadowStats
-from marketguard.risk.service import decide_events, shadow_engine
 from marketguard.risk.validator import loads_rules
 from marketguard.timeutil import utcnow
 from marketguard.uow import on_commit
@@ -45,8 +44,8 @@ class ShadowCounts(NamedTuple):
     stricter: int
     looser: int
 
-    def __add__(self, other: object) -> ShadowCounts:
-        assert isinstance(other, ShadowCounts)
+    def plus(self, other: ShadowCounts) -> ShadowCounts:
+        """Both counts added up (``+`` on a tuple would concatenate)."""
         return ShadowCounts(*(a + b for a, b in zip(self, other, strict=True)))
 
 
@@ -148,18 +147,6 @@ def current(session: Session) -> tuple[RuleSet, RuleSet | None]:
     return active, shadow
 
 
-def decide_with_shadow(session: Session, events: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
-    """Decide events with the active rules; run the shadow set beside them and count."""
-    active, shadow = current(session)
-    decisions = decide_events(active, events)
-    if shadow is not None:
-        candidate = decide_events(shadow, events, engine=shadow_engine(shadow))
-        add_shadow_counts(
-            session, active.version, shadow.version, compare(decisions, candidate)
-        )
-    return active.version, decisions
-
-
 def compare(
     decisions: Sequence[dict[str, Any]], candidate: Sequence[dict[str, Any]]
 ) -> ShadowCounts:
@@ -200,6 +187,13 @@ def add_shadow_counts(session: Session, active: str, shadow: str, counts: Shadow
         },
     )
     session.execute(statement)
+
+
+def versions(session: Session) -> list[RuleSetVersion]:
+    """Every stored version, newest first."""
+    return list(
+        session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.uploaded_at.desc()))
+    )
 
 
 def shadow_report(session: Session) -> list[ShadowStats]:

@@ -1,4 +1,4 @@
-"""API decisions on feature state shared in Redis, so several API processes agree.
+"""Where the API's feature state lives: in this process, or shared in Redis.
 
 Why: with ``MARKETGUARD_RISK_STATE=process`` each API process keeps its own
 windows and sees only the traffic the load balancer gives it. With ``redis``
@@ -26,6 +26,7 @@ import redis
 from marketguard.errors import ConfigurationError
 from marketguard.risk.engine import Decision, not_an_object
 from marketguard.risk.model import RuleSet
+from marketguard.risk.service import decide_events, shadow_engine
 from marketguard.risk.shared import SharedEngine
 
 NAMESPACE = "mg:risk"
@@ -35,6 +36,14 @@ MAX_ENGINES = 8
 MARKER_TTL_S = 60.0
 """An API event's exactly-once marker is never needed again (no redelivery), so
 it simply expires, which saves a round trip per batch to delete it."""
+
+
+class ProcessDecider:
+    """Decide API batches with this process's engines (the default)."""
+
+    def decide(self, ruleset: RuleSet, events: Sequence[Any], *, shadow: bool) -> list[Decision]:
+        """Decide ``events`` in order; a shadow version keeps its own feature state."""
+        return decide_events(ruleset, events, engine=shadow_engine(ruleset) if shadow else None)
 
 
 class RedisDecider:
