@@ -7,16 +7,21 @@ SQLite or PostgreSQL. Secrets are ``SecretStr`` so they never show in ``repr`` o
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketguard.errors import ConfigurationError
+from marketguard.risk.model import TimeLimits
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"
+_DURATION = re.compile(r"([0-9]+)([smhd])", re.ASCII)
+_UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class Settings(BaseSettings):
@@ -44,6 +49,21 @@ class Settings(BaseSettings):
         default="mg:risk",
         min_length=1,
         description="Prefix of the risk engine's Redis keys (one per environment sharing a Redis)",
+    )
+    risk_max_clock_lead: timedelta = Field(
+        default=timedelta(minutes=5),
+        ge=timedelta(0),
+        description="How far an event's ts may be ahead of the clock (the wall clock for the "
+        "API, `risk decide` and `risk backtest`; the message's stream time on the stream): "
+        "an event further ahead gets the error 'ahead: ...' and changes no state. Like a "
+        "window (90s, 5m, 2h, 1d) or seconds",
+    )
+    risk_max_watermark_step: timedelta = Field(
+        default=timedelta(days=1),
+        gt=timedelta(0),
+        description="How far one accepted event moves the latest processed time (the "
+        "watermark lateness is measured from) forward: watermark = max(watermark, "
+        "min(ts, watermark + step)). Like a window (90s, 5m, 2h, 1d) or seconds",
     )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET),
@@ -86,6 +106,16 @@ class Settings(BaseSettings):
             raise ValueError(f"Redis URL must start with redis:// or rediss://, got {value!r}")
         return value or None
 
+    @field_validator("risk_max_clock_lead", "risk_max_watermark_step", mode="before")
+    @classmethod
+    def _window_duration(cls, value: Any) -> Any:
+        """Accept the rules' window syntax (``5m``, ``1d``) besides pydantic's durations."""
+        if isinstance(value, str):
+            match = _DURATION.fullmatch(value.strip())
+            if match:
+                return timedelta(seconds=int(match.group(1)) * _UNIT_S[match.group(2)])
+        return value
+
     @model_validator(mode="after")
     def _shared_state_needs_redis(self) -> Settings:
         if self.risk_state == "redis" and not self.redis_url:
@@ -97,6 +127,14 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key.get_secret_value() == DEV_SECRET:
             raise ValueError("MARKETGUARD_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def risk_time_limits(self) -> TimeLimits:
+        """The risk engine's clock lead and watermark step, in nanoseconds."""
+        return TimeLimits(
+            max_lead_ns=_ns(self.risk_max_clock_lead),
+            max_step_ns=_ns(self.risk_max_watermark_step),
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,6 +149,11 @@ class Settings(BaseSettings):
             if db_file and db_file != ":memory:":
                 return Path(db_file + ".audit-head.json")
         return Path("marketguard-audit-head.json")
+
+
+def _ns(span: timedelta) -> int:
+    """A duration in nanoseconds, exactly (to the microsecond ``timedelta`` holds)."""
+    return span // timedelta(microseconds=1) * 1000
 
 
 @lru_cache(maxsize=1)

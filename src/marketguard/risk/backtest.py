@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 
 from marketguard.errors import InvalidInput
-from marketguard.risk.engine import Decision, Engine
-from marketguard.risk.model import ACTIONS, RuleSet
+from marketguard.risk.engine import Decision, Engine, fixed_clock, wall_clock
+from marketguard.risk.model import ACTIONS, RuleSet, TimeLimits
 
 _POSITIVE = {"fraud", "bad", "positive", "true", "1", "yes", "malicious"}
 _NEGATIVE = {"legit", "good", "negative", "false", "0", "no", "benign"}
@@ -236,10 +236,20 @@ def ordered(transitions: Counter[str]) -> dict[str, int]:
 
 
 def run_backtest(
-    ruleset: RuleSet, path: Path, *, out: Path | None, candidate: RuleSet | None
+    ruleset: RuleSet,
+    path: Path,
+    *,
+    out: Path | None,
+    candidate: RuleSet | None,
+    now: int | None = None,
+    limits: TimeLimits | None = None,
 ) -> dict[str, Any]:
-    """Replay ``path`` through ``ruleset`` (and ``candidate``) and return the summary."""
-    engine = Engine(ruleset)
+    """Replay ``path`` through ``ruleset`` (and ``candidate``) and return the summary.
+
+    Events are judged "ahead" against ``now`` (ns; default: the wall clock, read once).
+    """
+    clock = fixed_clock(wall_clock() if now is None else now)
+    engine = Engine(ruleset, clock=clock, limits=limits)
     tally = Tally(ruleset)
     other_tally = Tally(candidate) if candidate is not None else None
     transitions: Counter[str] = Counter()
@@ -247,8 +257,9 @@ def run_backtest(
     if out is None and candidate is None:
         total, labeled, positives = count_events(engine, tally, read_events(path))
     else:
+        other = Engine(candidate, clock=clock, limits=limits) if candidate is not None else None
         total, labeled, positives = _decide_events(
-            engine, tally, path, out=out, candidate=candidate,
+            engine, tally, path, out=out, other=other,
             other_tally=other_tally, transitions=transitions,
         )
     elapsed = time.perf_counter() - started
@@ -274,15 +285,14 @@ def _decide_events(
     path: Path,
     *,
     out: Path | None,
-    candidate: RuleSet | None,
+    other: Engine | None,
     other_tally: Tally | None,
     transitions: Counter[str],
 ) -> tuple[int, int, int]:
-    """Decide every event (writing decisions to ``out``, comparing with ``candidate``).
+    """Decide every event (writing decisions to ``out``, comparing with ``other``).
 
     Returns ``(events, labeled, positives)`` as :func:`count_events` does.
     """
-    other = Engine(candidate) if candidate is not None else None
     labeled = positives = total = 0
     buffer: list[bytes] = []
     try:

@@ -46,14 +46,17 @@ def decide(
     ] = False,
 ) -> None:
     """Decide events (JSONL on stdin) and write one decision a line to stdout."""
+    from marketguard.config import get_settings
     from marketguard.risk.service import batch_mode, decide_stream, get_rules
 
     ruleset = get_rules(rules)
+    limits = get_settings().risk_time_limits
     source: IO[bytes] = _open(input_path, "rb") if input_path else sys.stdin.buffer
     sink: IO[bytes] = _open(output, "wb") if output else sys.stdout.buffer
     try:
         with batch_mode():
-            write_decisions(decide_stream(ruleset, source, with_version=with_version), sink)
+            decisions = decide_stream(ruleset, source, with_version=with_version, limits=limits)
+            write_decisions(decisions, sink)
     finally:
         if input_path:
             source.close()
@@ -203,9 +206,11 @@ def backtest(
     ] = 1,
 ) -> None:
     """Replay events through the rules and print a summary."""
+    from marketguard.config import get_settings
     from marketguard.risk.service import backtest as run
 
-    summary = run(rules, events, out=out, candidate=candidate, workers=workers)
+    limits = get_settings().risk_time_limits
+    summary = run(rules, events, out=out, candidate=candidate, workers=workers, limits=limits)
     if as_json:
         typer.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         return
@@ -332,5 +337,6 @@ def worker(
         redis_url=None if in_process else redis_url,
         namespace=namespace,
         ack_wait=ack_wait,
+        limits=get_settings().risk_time_limits,
     )
     asyncio.run(run_worker(get_rules(rules), config))

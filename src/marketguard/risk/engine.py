@@ -2,26 +2,39 @@
 
 Why one class holding all state: a stream, an API batch and a backtest must
 agree event for event, so all three feed the same ``Engine`` the same way; its
-state is the feature store plus the latest ``ts`` processed (for lateness).
-Invalid and late events get an error decision and change no state.
+state is the feature store plus the watermark, the latest processed time (for
+lateness). Invalid, late and ahead events get an error decision and change no
+state.
+
+Time (FORMATS §5, docs/risk.md "Time"): an event more than ``max_lead_ns`` ahead
+of the reference clock is refused as *ahead*; an accepted event moves the
+watermark to ``max(watermark, min(ts, watermark + max_step_ns))``; an event more
+than 10 minutes behind the watermark is *late*. The clock is read lazily: the
+engine keeps the latest ``ts`` it may accept and reads the clock again only
+when an event is beyond it, so normal traffic costs no clock read at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import orjson
 
 from marketguard.risk.compiler import Program, TypePlan, compile_program
 from marketguard.risk.features import FeatureStore, MemoryStore
-from marketguard.risk.model import ACTIONS, LATE_NS, RuleSet
+from marketguard.risk.model import ACTIONS, LATE_NS, RuleSet, TimeLimits, format_duration
 from marketguard.risk.runtime import HELPERS
 from marketguard.risk.timestamps import format_ns, parse_ts, ts_problem
 
 Decision = dict[str, Any]
+Clock = Callable[[], int]
+"""Returns the reference time in nanoseconds since the epoch."""
 Outcome = tuple[str, int, tuple[str, ...], tuple[str, ...]]
 _PROGRAMS: dict[str, Program] = {}
+_NO_LIMIT = 1 << 126
+"""The cached limit of an engine told the time by :meth:`Engine.at` before its first call."""
 
 
 def program_for(ruleset: RuleSet) -> Program:
@@ -35,15 +48,16 @@ def program_for(ruleset: RuleSet) -> Program:
     return program
 
 
-def add_then_read(store: FeatureStore, index: int) -> Any:
+def add_then_read(store: FeatureStore, index: int, *, prune: bool = True) -> Any:
     """Return ``f(key, ts, value)`` that records an event then reads the feature.
 
     Stores may offer a fused ``add_reader`` (one key lookup instead of two).
+    ``prune=False``: drop no old entries while adding (see :meth:`Engine._jump`).
     """
     fused = getattr(store, "add_reader", None)
     if fused is not None:
-        return fused(index)
-    add, read = store.adder(index), store.reader(index)
+        return fused(index, prune=prune)
+    add, read = store.adder(index, prune=prune), store.reader(index)
 
     def add_read(key: Any, ts: int, value: Any) -> int | float:
         add(key, ts, value)
@@ -65,6 +79,34 @@ def not_an_object(value: Any, line: int) -> Decision:
     )
 
 
+def wall_clock() -> int:
+    """The wall clock in nanoseconds since the epoch (the default reference time)."""
+    return time.time_ns()
+
+
+def fixed_clock(now_ns: int) -> Clock:
+    """Return a clock stopped at ``now_ns`` (backtests read the clock once; tests)."""
+
+    def clock() -> int:
+        return now_ns
+
+    return clock
+
+
+def ahead_decision(event_id: Any, line: int, ts: int, lead_ns: int) -> Decision:
+    """Return the error decision of an event more than ``lead_ns`` ahead of the clock.
+
+    The text names the limit but not the clock's reading, so every path (and a
+    replay of the same events later) gives the same bytes.
+    """
+    return error_decision(
+        event_id,
+        line,
+        f"ahead: ts {format_ns(ts)} is more than {format_duration(lead_ns)} ahead of the "
+        "clock (MARKETGUARD_RISK_MAX_CLOCK_LEAD)",
+    )
+
+
 def late_decision(event_id: Any, line: int, ts: int, max_ts: int) -> Decision:
     """Return the error decision of an event more than 10 minutes behind ``max_ts``.
 
@@ -81,10 +123,12 @@ def late_decision(event_id: Any, line: int, ts: int, max_ts: int) -> Decision:
 class _TypeRunner:
     """A compiled handler plus the outcomes of its rule masks, built lazily."""
 
-    __slots__ = ("handler", "plan", "outcomes")
+    __slots__ = ("handler", "jump", "plan", "outcomes")
 
     def __init__(self, handler: Any, plan: TypePlan) -> None:
         self.handler = handler
+        self.jump: Any = None
+        """The same handler over stores that prune nothing (for events past the watermark)."""
         self.plan = plan
         self.outcomes: dict[int, Outcome] = {}
 
@@ -121,36 +165,77 @@ class Engine:
         store: FeatureStore | None = None,
         *,
         with_version: bool = False,
+        clock: Clock | None = wall_clock,
+        limits: TimeLimits | None = None,
     ) -> None:
         self.ruleset = ruleset
         self.program = program_for(ruleset)
         self.store: FeatureStore = store if store is not None else MemoryStore()
         self.store.bind(ruleset.features)
         self.with_version = with_version
-        namespace: dict[str, Any] = {"__builtins__": {"type": type, "str": str}}
-        namespace.update(HELPERS)
-        namespace.update(self.program.constants)
-        for fid in range(len(ruleset.features)):
-            namespace[f"_A{fid}"] = self.store.adder(fid)
-            namespace[f"_R{fid}"] = self.store.reader(fid)
-            namespace[f"_X{fid}"] = add_then_read(self.store, fid)
-        exec(self.program.code, namespace)  # generated from our templates only
+        handlers = self._handlers(prune=True)
         self.runners = {
-            event_type: _TypeRunner(namespace[plan.handler], plan)
+            event_type: _TypeRunner(handlers[plan.handler], plan)
             for event_type, plan in self.program.plans.items()
         }
-        for plan in self.program.plans.values():
-            # a handler in its own globals is a reference cycle; without it the
-            # engine and all its feature state go as soon as the last reference does
-            namespace.pop(plan.handler, None)
         self._flush = not isinstance(self.store, MemoryStore)
         stored = self.store.get_meta("max_ts")
         self.max_ts: int | None = int(stored) if stored is not None else None
+        """The watermark: the latest processed time (stored as ``max_ts`` for old snapshots)."""
+        self.limits = limits or TimeLimits()
+        self.lead = self.limits.max_lead_ns
+        self.step = self.limits.max_step_ns
+        self.clock = clock
+        """The reference clock; None when the caller sets the time with :meth:`at`."""
+        self.limit = clock() + self.lead if clock is not None else _NO_LIMIT
+        """The latest ``ts`` accepted without reading the clock again."""
         self.enricher: Any = None
         if ruleset.enrich:
             from marketguard.risk.enrich import Enricher
 
             self.enricher = Enricher(ruleset, self.store)
+
+    def _handlers(self, *, prune: bool) -> dict[str, Any]:
+        """Bind the generated handlers to this engine's store; return them by name."""
+        namespace: dict[str, Any] = {"__builtins__": {"type": type, "str": str}}
+        namespace.update(HELPERS)
+        namespace.update(self.program.constants)
+        store = self.store
+        for fid in range(len(self.ruleset.features)):
+            namespace[f"_A{fid}"] = store.adder(fid, prune=prune)
+            namespace[f"_R{fid}"] = store.reader(fid)
+            namespace[f"_X{fid}"] = add_then_read(store, fid, prune=prune)
+        exec(self.program.code, namespace)  # generated from our templates only
+        # a handler in its own globals is a reference cycle; without it the
+        # engine and all its feature state go as soon as the last reference does
+        return {plan.handler: namespace.pop(plan.handler) for plan in self.program.plans.values()}
+
+    def _jump(self, runner: _TypeRunner) -> Any:
+        """Return the handler for an event past the watermark's step (built on first use).
+
+        Why: stores drop window entries relative to the event being added, which
+        is safe while the watermark is the newest ``ts``. An event beyond
+        ``watermark + step`` is added while the watermark stays behind it, and
+        later events (not late against the watermark) may still need what it
+        would drop; so such an event is added by stores that prune nothing.
+        """
+        if runner.jump is None:
+            handlers = self._handlers(prune=False)
+            for each in self.runners.values():
+                each.jump = handlers[each.plan.handler]
+        return runner.jump
+
+    def at(self, now_ns: int) -> None:
+        """Judge the following events against ``now_ns`` (the stream's clock), not a clock."""
+        self.clock = None
+        self.limit = now_ns + self.lead
+
+    def _ahead(self, ts: int) -> bool:
+        """True when ``ts`` is ahead of the clock, read again (``ts`` passed the cached limit)."""
+        if self.clock is None:
+            return True
+        self.limit = self.clock() + self.lead
+        return ts > self.limit
 
     @property
     def version(self) -> str:
@@ -178,9 +263,18 @@ class Engine:
         ts = parse_ts(get("ts"))
         if ts is None:
             return error_decision(event_id, line, ts_problem(get("ts")))
+        if ts > self.limit and self._ahead(ts):
+            return ahead_decision(event_id, line, ts, self.lead)
         max_ts = self.max_ts
-        if max_ts is None or ts > max_ts:
+        jump = False
+        if max_ts is None:
             self.max_ts = ts
+        elif ts > max_ts:
+            if ts - max_ts > self.step:
+                self.max_ts = max_ts + self.step
+                jump = True
+            else:
+                self.max_ts = ts
         elif max_ts - ts > LATE_NS:
             return late_decision(event_id, line, ts, max_ts)
         if self.enricher is not None:
@@ -189,7 +283,10 @@ class Engine:
         mask = 0
         features = None
         if runner is not None:
-            mask, features = runner.handler(event, ts)
+            if jump:
+                mask, features = self._jump(runner)(event, ts)
+            else:
+                mask, features = runner.handler(event, ts)
         if self._flush:
             self.store.set_meta("max_ts", self.max_ts)
             self.store.end_event()
@@ -226,10 +323,11 @@ class Engine:
         return decision
 
     def advance(self, event: Any) -> None:
-        """Account for an event decided by another engine: only its effect on the latest ts.
+        """Account for an event decided by another engine: only its effect on the watermark.
 
-        Used by parallel backtests, where the latest ts (lateness) is the one
-        state every share of the events depends on. Mirrors :meth:`decide`'s checks.
+        Used by parallel backtests, where the watermark (lateness) is the one
+        state every share of the events depends on. Mirrors :meth:`judge`'s checks:
+        an invalid, ahead or late event moves nothing; a jump moves it one step.
         """
         if type(event) is not dict:
             return
@@ -237,11 +335,16 @@ class Engine:
         if type(event_id) is not str or not event_id or event.get("type") is None:
             return
         ts = parse_ts(event.get("ts"))
-        if ts is not None and (self.max_ts is None or ts > self.max_ts):
+        if ts is None or (ts > self.limit and self._ahead(ts)):
+            return
+        max_ts = self.max_ts
+        if max_ts is None:
             self.max_ts = ts
+        elif ts > max_ts:
+            self.max_ts = min(ts, max_ts + self.step)
 
     def sync_state(self) -> None:
-        """Write engine bookkeeping (the latest ts) into the store, e.g. before a snapshot."""
+        """Write engine bookkeeping (the watermark) into the store, e.g. before a snapshot."""
         self.store.set_meta("max_ts", self.max_ts)
 
     def decide_line(self, raw: bytes | str, line: int) -> Decision | None:

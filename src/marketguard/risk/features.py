@@ -6,7 +6,10 @@ key keeps its timestamps sorted (appends in the common case, a rare insertion
 otherwise) and answers with two binary searches. ``sum`` keeps exact running
 totals for integers; ``distinct`` keeps a counter of the values in the current
 window and slides it with the window. Entries that no future event can see
-(older than ``max ts - 10 min - window``) are dropped lazily.
+(older than ``watermark - 10 min - window``) are dropped lazily, relative to
+the ``ts`` of the event being added: the engine makes sure that is never past
+the watermark (an event beyond the watermark's step is added with
+``prune=False``), since the watermark is what bounds how old a later event may be.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ Adder = Callable[[Any, int, Any], None]
 Reader = Callable[[Any, int], "int | float"]
 SWEEP_MIN = 1 << 14
 """A feature's table is swept when it doubles in size beyond this many keys."""
+_FOREVER = 1 << 100
+"""How long an add with ``prune=False`` keeps entries: it drops none."""
+_NEVER = 1 << 62
+"""The sweep threshold of an add with ``prune=False``: it never sweeps."""
 
 
 class FeatureStore(Protocol):
@@ -35,8 +42,12 @@ class FeatureStore(Protocol):
     def bind(self, features: Sequence[FeatureDef]) -> None:
         """Declare the features this store serves; index ``i`` is ``features[i]``."""
 
-    def adder(self, index: int) -> Adder:
-        """Return ``add(key, ts, value)`` recording a qualifying event for feature ``index``."""
+    def adder(self, index: int, *, prune: bool = True) -> Adder:
+        """Return ``add(key, ts, value)`` recording a qualifying event for feature ``index``.
+
+        With ``prune=False`` the add drops no old entries (the event is past the
+        watermark, so its ``ts`` says nothing about what later events still read).
+        """
 
     def reader(self, index: int) -> Reader:
         """Return ``read(key, ts)`` giving feature ``index`` over ``(ts - window, ts]``."""
@@ -74,16 +85,16 @@ class MemoryStore:
         self.features = list(features)
         self.series = [{} for _ in self.features]
 
-    def adder(self, index: int) -> Adder:
+    def adder(self, index: int, *, prune: bool = True) -> Adder:
         """Return the add function of feature ``index`` (a closure, for speed)."""
         feat = self.features[index]
         table = self.series[index]
         get = table.get
-        keep = LATE_NS + feat.window_ns
+        keep = LATE_NS + feat.window_ns if prune else _FOREVER
         factory = SERIES[feat.kind]
-        grown = [SWEEP_MIN]
+        grown = [SWEEP_MIN if prune else _NEVER]
         if feat.kind == "count":
-            return self._count_adder(index, keep)
+            return self._count_adder(index, keep, prune)
 
         def add(key: Any, ts: int, value: Any) -> None:
             if type(key) is not str:
@@ -97,11 +108,11 @@ class MemoryStore:
 
         return add
 
-    def _count_adder(self, index: int, keep: int) -> Adder:
+    def _count_adder(self, index: int, keep: int, prune: bool) -> Adder:
         """Count windows are plain sorted lists of ts: one call, no method dispatch."""
         table = self.series[index]
         get = table.get
-        grown = [SWEEP_MIN]
+        grown = [SWEEP_MIN if prune else _NEVER]
 
         def add(key: Any, ts: int, value: Any) -> None:
             if type(key) is not str:
@@ -122,17 +133,19 @@ class MemoryStore:
 
         return add
 
-    def add_reader(self, index: int) -> Callable[[Any, int, Any], int | float]:
+    def add_reader(
+        self, index: int, *, prune: bool = True
+    ) -> Callable[[Any, int, Any], int | float]:
         """Return ``add(key, ts, value)`` that also returns the feature's new value."""
         feat = self.features[index]
         if feat.kind == "count":
-            return self._count_add_reader(index)
+            return self._count_add_reader(index, prune)
         table = self.series[index]
         get = table.get
         window = feat.window_ns
-        keep = LATE_NS + window
+        keep = LATE_NS + window if prune else _FOREVER
         factory = SERIES[feat.kind]
-        grown = [SWEEP_MIN]
+        grown = [SWEEP_MIN if prune else _NEVER]
 
         def add_read(key: Any, ts: int, value: Any) -> int | float:
             if type(key) is not str:
@@ -147,13 +160,13 @@ class MemoryStore:
 
         return add_read
 
-    def _count_add_reader(self, index: int) -> Callable[[Any, int, Any], int]:
+    def _count_add_reader(self, index: int, prune: bool) -> Callable[[Any, int, Any], int]:
         """The fused update-and-read of a count window (a plain sorted list of ts)."""
         table = self.series[index]
         get = table.get
         window = self.features[index].window_ns
-        keep = LATE_NS + window
-        grown = [SWEEP_MIN]
+        keep = LATE_NS + window if prune else _FOREVER
+        grown = [SWEEP_MIN if prune else _NEVER]
 
         def add_read(key: Any, ts: int, value: Any) -> int:
             if type(key) is not str:
@@ -208,7 +221,11 @@ class MemoryStore:
         return read
 
     def sweep_table(self, index: int, ts: int) -> int:
-        """Drop the series of feature ``index`` no future event can see; return the size."""
+        """Drop the series of feature ``index`` no future event can see; return the size.
+
+        ``ts`` must not be past the watermark (no later event can be older than
+        ``watermark - 10 min``).
+        """
         table = self.series[index]
         horizon = ts - LATE_NS - self.features[index].window_ns
         if self.features[index].kind == "count":

@@ -157,10 +157,13 @@ def live_rules(state: Any) -> LiveRules:
     found: LiveRules | None = getattr(state, "live_rules", None)
     if found is None:
         settings: Settings = state.settings
-        decider = None
+        limits = settings.risk_time_limits
+        decider: ProcessDecider | RedisDecider = ProcessDecider(limits=limits)
         if settings.risk_state == "redis":
             assert settings.redis_url is not None  # the settings refuse redis without a URL
-            decider = RedisDecider(settings.redis_url, namespace=settings.risk_namespace)
+            decider = RedisDecider(
+                settings.redis_url, namespace=settings.risk_namespace, limits=limits
+            )
         found = state.live_rules = LiveRules(settings.database_url, decider=decider)
     return found
 

@@ -19,7 +19,40 @@ AGGREGATIONS: tuple[str, ...] = ("count", "sum", "distinct")
 MODES: tuple[str, ...] = ("active", "shadow")
 ENRICHMENTS: tuple[str, ...] = ("first_seen", "travel", "address")
 LATE_NS = 600 * 1_000_000_000
-"""An event more than this far behind the latest processed ``ts`` is late."""
+"""An event more than this far behind the watermark (the latest processed time) is late."""
+MAX_CLOCK_LEAD_NS = 300 * 1_000_000_000
+"""Default: an event more than 5 minutes ahead of the reference clock is refused."""
+MAX_WATERMARK_STEP_NS = 86_400 * 1_000_000_000
+"""Default: one accepted event moves the watermark forward by at most a day."""
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    """How far an event's ``ts`` may lead the clock, and how far one event moves the watermark.
+
+    Why: without them one event stamped 9999-12-31 became the latest processed
+    time and every later event was refused as late. An event more than
+    ``max_lead_ns`` ahead of the reference clock (the wall clock, or on the
+    stream the message's own time) is refused; an accepted event moves the
+    watermark to ``max(watermark, min(ts, watermark + max_step_ns))``.
+    """
+
+    max_lead_ns: int = MAX_CLOCK_LEAD_NS
+    max_step_ns: int = MAX_WATERMARK_STEP_NS
+
+    def __post_init__(self) -> None:
+        if self.max_lead_ns < 0:
+            raise ValueError("the clock lead must not be negative")
+        if self.max_step_ns <= 0:
+            raise ValueError("the watermark step must be positive")
+
+
+def format_duration(ns: int) -> str:
+    """Return a duration in the window syntax (``5m``, ``1d``), or seconds when fractional."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        if ns and ns % (size * 1_000_000_000) == 0:
+            return f"{ns // (size * 1_000_000_000)}{unit}"
+    return f"{ns / 1_000_000_000:g}s"
 
 
 class RuleSetError(InvalidInput):

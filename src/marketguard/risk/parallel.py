@@ -5,10 +5,11 @@ keeps one CPU busy. When every feature of the rule set (and of the candidate)
 is keyed by the same field — and enrichment, whose state is per user, only
 with ``user_id`` — an event's decision depends on the events with the same key
 value and on the latest ``ts`` before it, nothing else. So each process decodes
-the whole file, tracks the latest ``ts`` over every event (the only global
+the whole file, tracks the watermark over every event (the only global
 state: it decides lateness), and decides only the events whose key hashes to
-it. Events without a key value and lines that are not events are stateless and
-go by line number. The parent merges the tallies and, for ``--out``, the
+it. Every process judges "ahead" by the one clock reading the parent took.
+Events without a key value and lines that are not events are stateless and go
+by line number. The parent merges the tallies and, for ``--out``, the
 decisions in line order. With any other rule set the backtest runs in one
 process (the summary's ``workers`` says how many ran).
 """
@@ -38,8 +39,8 @@ from marketguard.risk.backtest import (
     read_events,
     run_backtest,
 )
-from marketguard.risk.engine import Engine
-from marketguard.risk.model import RuleSet
+from marketguard.risk.engine import Engine, fixed_clock, wall_clock
+from marketguard.risk.model import RuleSet, TimeLimits
 from marketguard.risk.series import encode_key, normalize
 
 ANY_KEY = ""
@@ -77,18 +78,26 @@ def run_parallel(
     out: Path | None,
     candidate: RuleSet | None,
     workers: int,
+    now: int | None = None,
+    limits: TimeLimits | None = None,
 ) -> dict[str, Any]:
-    """Run the backtest on ``workers`` processes when exact, else on one."""
+    """Run the backtest on ``workers`` processes when exact, else on one.
+
+    ``now`` (ns, default the wall clock read once) is the time "ahead" is judged by.
+    """
+    now = wall_clock() if now is None else now
     field = partition_field(ruleset, candidate)
     usable = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or field is None or not usable or not path.exists():
-        summary = run_backtest(ruleset, path, out=out, candidate=candidate)
+        summary = run_backtest(ruleset, path, out=out, candidate=candidate, now=now,
+                               limits=limits)
         summary["workers"] = 1
         return summary
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mg-backtest-") as folder:
         _JOB.update(ruleset=ruleset, candidate=candidate, path=path, field=field,
-                    workers=workers, folder=folder if out is not None else None)
+                    workers=workers, folder=folder if out is not None else None,
+                    clock=fixed_clock(now), limits=limits)
         try:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 parts = pool.map(_slice, range(workers))
@@ -112,14 +121,15 @@ def _slice(index: int) -> dict[str, Any]:
 
 
 def _decide_share(index: int) -> dict[str, Any]:
-    """Decide this process's share of the events; track the latest ts over all of them."""
+    """Decide this process's share of the events; track the watermark over all of them."""
     import gc
 
     gc.disable()  # as batch_mode: the engine makes no cycles
     ruleset, candidate = _JOB["ruleset"], _JOB["candidate"]
     folder = _JOB["folder"]
-    engine = Engine(ruleset)
-    other = Engine(candidate) if candidate is not None else None
+    clock, limits = _JOB["clock"], _JOB["limits"]
+    engine = Engine(ruleset, clock=clock, limits=limits)
+    other = Engine(candidate, clock=clock, limits=limits) if candidate is not None else None
     tally = Tally(ruleset)
     other_tally = Tally(candidate) if candidate is not None else None
     transitions: Counter[str] = Counter()
@@ -171,8 +181,8 @@ def _decide_share(index: int) -> dict[str, Any]:
 def _share(index: int, engines: list[Engine]) -> Iterator[tuple[int, Any]]:
     """Yield the items of :func:`read_events` process ``index`` decides.
 
-    The other events only move the engines' latest ts (their lateness clock),
-    so every process sees the same clock one process would.
+    The other events only move the engines' watermark (their lateness clock),
+    so every process sees the same watermark one process would.
     """
     field, workers = _JOB["field"], _JOB["workers"]
     ours: dict[str, bool] = {}  # string key -> decided here (keys repeat a lot)

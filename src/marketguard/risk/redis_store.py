@@ -88,8 +88,11 @@ class RedisStore:
         """Return the Redis key of feature ``index``'s window for ``key``."""
         return self.prefixes[index] + encode_key(key if type(key) is str else normalize(key))
 
-    def adder(self, index: int) -> Adder:
-        """Return ``add(key, ts, value)``; the write is buffered until the next read."""
+    def adder(self, index: int, *, prune: bool = True) -> Adder:
+        """Return ``add(key, ts, value)``; the write is buffered until the next read.
+
+        With ``prune=False`` (an event past the watermark's step) the window is not trimmed.
+        """
         feat = self.features[index]
         keep = LATE_NS + feat.window_ns
         ttl_ms = 2 * keep // 1_000_000 + 7 * _DAY_MS
@@ -106,7 +109,8 @@ class RedisStore:
                 encoded = encode_key(value if type(value) is str else normalize(value))
             member = f"{pad(ts)}:{self.uid}{self.counter:x}:{encoded}"
             self.pipe.zadd(name, {member: 0})
-            self.pipe.zremrangebylex(name, "-", "(" + pad(ts - keep) + ";")
+            if prune:
+                self.pipe.zremrangebylex(name, "-", "(" + pad(ts - keep) + ";")
             self.pipe.pexpire(name, ttl_ms)
             self.pending += 1
 

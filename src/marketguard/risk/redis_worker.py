@@ -27,13 +27,15 @@ import redis
 from marketguard.errors import ConfigurationError
 from marketguard.risk.model import RuleSet
 from marketguard.risk.shared import SharedEngine
-from marketguard.risk.worker import Worker, WorkerConfig
+from marketguard.risk.worker import StreamClock, Worker, WorkerConfig, message_time_ns
 
 
 class SharedWorker(Worker):
     """Consume one partition together with any number of peers, state in Redis."""
 
-    def __init__(self, ruleset: RuleSet, config: WorkerConfig) -> None:
+    def __init__(
+        self, ruleset: RuleSet, config: WorkerConfig, *, clock: StreamClock = message_time_ns
+    ) -> None:
         if not config.redis_url:
             raise ConfigurationError("the shared worker needs a Redis URL (--redis)")
         try:
@@ -43,6 +45,7 @@ class SharedWorker(Worker):
             raise ConfigurationError(f"cannot reach Redis at {config.redis_url}: {exc}") from None
         self.ruleset = ruleset
         self.config = config
+        self.clock = clock
         self.shared: SharedEngine | None = None
         self.hwm = 0
         self.since_snapshot = 0
@@ -84,6 +87,8 @@ class SharedWorker(Worker):
             namespace=config.namespace,
             scope=f"{config.stream}:p{config.partition}",
             tag=tag,
+            clock=None,  # each event is judged by its message's stream time
+            limits=config.limits,
         )
         try:
             await js.consumer_info(config.stream, self.durable)
@@ -103,7 +108,7 @@ class SharedWorker(Worker):
         assert self.shared is not None
         await self.forget_acked(js)
         items = [(msg.data, msg.metadata.sequence.stream) for msg in messages]
-        applied = self.shared.decide_batch(items)
+        applied = self.shared.decide_batch(items, [self.clock(msg) for msg in messages])
         pending = []
         for outcome in applied:
             self.processed += 1

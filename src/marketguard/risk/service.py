@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from marketguard.errors import InvalidInput
-from marketguard.risk.engine import Decision, Engine, error_decision
+from marketguard.risk.engine import Clock, Decision, Engine, error_decision, wall_clock
 from marketguard.risk.features import FeatureStore
-from marketguard.risk.model import RuleSet
+from marketguard.risk.model import RuleSet, TimeLimits
 from marketguard.risk.validator import load_rules
 
 RulesArg = RuleSet | str | Path
@@ -58,23 +58,37 @@ def decide_stream(
     *,
     store: FeatureStore | None = None,
     with_version: bool = False,
+    clock: Clock = wall_clock,
+    limits: TimeLimits | None = None,
 ) -> Iterator[Decision]:
     """Decide JSONL lines in order; one decision per non-blank line.
 
     State lives only as long as the iterator (a fresh engine per call), so the
-    same input always gives the same output.
+    same input always gives the same output (for events not near the clock's
+    lead). ``clock`` is read only when an event is past the lead of its last
+    reading, so a pipe that waits for hours still judges by the current time.
     """
-    engine = Engine(get_rules(rules), store, with_version=with_version)
+    engine = Engine(get_rules(rules), store, with_version=with_version, clock=clock,
+                    limits=limits)
     return engine.decide_lines(lines)
 
 
-def process_engine(rules: RulesArg, *, store: FeatureStore | None = None) -> Engine:
-    """Return the process-wide engine of a rule set (created on first use)."""
+def process_engine(
+    rules: RulesArg,
+    *,
+    store: FeatureStore | None = None,
+    clock: Clock = wall_clock,
+    limits: TimeLimits | None = None,
+) -> Engine:
+    """Return the process-wide engine of a rule set (created on first use).
+
+    ``clock`` and ``limits`` apply when the engine is created.
+    """
     ruleset = get_rules(rules)
     with _LOCK:
         engine = _ENGINES.get(ruleset.version)
         if engine is None:
-            engine = Engine(ruleset, store)
+            engine = Engine(ruleset, store, clock=clock, limits=limits)
             previous = next(reversed(_ENGINES.values()), None)
             if previous is not None and store is None:
                 _carry_over(previous, engine)
@@ -86,7 +100,9 @@ def process_engine(rules: RulesArg, *, store: FeatureStore | None = None) -> Eng
         return engine
 
 
-def shadow_engine(rules: RulesArg) -> Engine:
+def shadow_engine(
+    rules: RulesArg, *, clock: Clock = wall_clock, limits: TimeLimits | None = None
+) -> Engine:
     """Return the process-wide engine of a rule set running in shadow.
 
     Why apart from :func:`process_engine`: a shadow version must keep its own
@@ -99,14 +115,14 @@ def shadow_engine(rules: RulesArg) -> Engine:
     with _LOCK:
         engine = _SHADOWS.get(ruleset.version)
         if engine is None:
-            engine = _SHADOWS[ruleset.version] = Engine(ruleset)
+            engine = _SHADOWS[ruleset.version] = Engine(ruleset, clock=clock, limits=limits)
             while len(_SHADOWS) > MAX_ENGINES:
                 del _SHADOWS[next(iter(_SHADOWS))]
         return engine
 
 
 def _carry_over(previous: Engine, engine: Engine) -> None:
-    """Give a new rule-set version the state of unchanged features and the latest ts."""
+    """Give a new rule-set version the state of unchanged features and the watermark."""
     from marketguard.risk.features import MemoryStore
 
     if isinstance(previous.store, MemoryStore) and isinstance(engine.store, MemoryStore):
@@ -128,6 +144,8 @@ def decide_events(
     *,
     with_version: bool = False,
     engine: Engine | None = None,
+    clock: Clock = wall_clock,
+    limits: TimeLimits | None = None,
 ) -> list[Decision]:
     """Decide one event or a batch for the API, keeping state across calls.
 
@@ -135,11 +153,12 @@ def decide_events(
     set (or ``engine``), one at a time under a lock, so batches of any size give
     the same decisions as one stream. ``line`` in an error counts from 1 within
     the batch. With ``with_version`` every decision names the rule-set version.
+    ``clock`` and ``limits`` shape the process-wide engine when it is created.
     """
     batch: Sequence[Any] = [events] if isinstance(events, Mapping) else events
     if isinstance(batch, str | bytes):
         raise InvalidInput("events must be a JSON object or a list of JSON objects")
-    target = engine or process_engine(rules)
+    target = engine or process_engine(rules, clock=clock, limits=limits)
     out: list[Decision] = []
     with _LOCK:
         for number, event in enumerate(batch, start=1):
@@ -158,6 +177,8 @@ def backtest(
     *,
     candidate: RulesArg | None = None,
     workers: int = 1,
+    clock: Clock = wall_clock,
+    limits: TimeLimits | None = None,
 ) -> dict[str, Any]:
     """Replay a JSONL or Parquet file of events and summarise what the rules did.
 
@@ -166,7 +187,8 @@ def backtest(
     counted. Decisions of the active rules go to ``out`` as JSONL when given.
     ``workers`` > 1 splits the work over processes when that is exact (every
     feature keyed by one field, see :mod:`marketguard.risk.parallel`); 0 means
-    one per CPU. The result is the same either way.
+    one per CPU. The result is the same either way: ``clock`` is read once, and
+    every process judges "ahead" (FORMATS §5) by that one reading.
     """
     from marketguard.risk.parallel import cpu_count, run_parallel
 
@@ -178,6 +200,8 @@ def backtest(
             out=Path(out) if out is not None else None,
             candidate=get_rules(other) if other is not None else None,
             workers=workers if workers > 0 else cpu_count(),
+            now=clock(),
+            limits=limits,
         )
 
 

@@ -9,7 +9,9 @@ script that, atomically:
 
 1. returns the stored outcome when the event's marker exists (a redelivery:
    the same decision is rebuilt and nothing is counted twice);
-2. checks lateness against the latest ``ts`` shared by every worker of the scope;
+2. checks lateness against the watermark shared by every worker of the scope,
+   and moves it by at most the step (``TimeLimits.max_step_ns``); an event
+   beyond the step trims no window, since later events may still read them;
 3. verifies the enrichment state the worker read is unchanged (compare and set;
    on a conflict the worker recomputes the event);
 4. applies the window and enrichment writes, reads every window the event's
@@ -19,7 +21,9 @@ script that, atomically:
 The rules themselves run in Python twice around the script: once to learn what
 the event writes (feature values are not known yet, so reads answer 0), once to
 decide with the values the script returned. Decisions therefore equal a serial
-run of the events in commit order, whatever the number of workers.
+run of the events in commit order, whatever the number of workers. An event
+ahead of the clock (the message's stream time, or the API's wall clock) is
+refused before the script, like an invalid one: it depends on nothing shared.
 """
 
 from __future__ import annotations
@@ -32,8 +36,8 @@ from typing import Any
 import orjson
 import redis
 
-from marketguard.risk.engine import Decision, Engine, late_decision
-from marketguard.risk.model import LATE_NS, RuleSet
+from marketguard.risk.engine import Clock, Decision, Engine, late_decision, wall_clock
+from marketguard.risk.model import LATE_NS, RuleSet, TimeLimits
 from marketguard.risk.redis_store import RedisStore, pad, unpad
 from marketguard.risk.series import encode_key, normalize
 from marketguard.risk.timestamps import parse_ts
@@ -45,6 +49,16 @@ _DAY_MS = 86_400_000
 _MAX_RETRIES = 1000
 
 _SCRIPT = """
+local function plus(a, hi, lo)
+  -- a padded 22-digit time plus hi * 1e11 + lo, exactly (halves fit a double)
+  local h = tonumber(string.sub(a, 1, 11)) + hi
+  local l = tonumber(string.sub(a, 12)) + lo
+  if l >= 100000000000 then
+    l = l - 100000000000
+    h = h + 1
+  end
+  return string.format('%011d%011d', h, l)
+end
 local stored = redis.call('GET', KEYS[1])
 if stored then return {'dup', stored} end
 local ttl, ts, late_at, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -70,7 +84,18 @@ for _, o in ipairs(ops) do
     end
   end
 end
-if not cur or ts > cur then redis.call('HSET', KEYS[2], 'max_ts_lex', ts) end
+local jump = false
+if not cur then
+  redis.call('HSET', KEYS[2], 'max_ts_lex', ts)
+elseif ts > cur then
+  local far = plus(cur, tonumber(ARGV[6]), tonumber(ARGV[7]))
+  if ts > far then
+    redis.call('HSET', KEYS[2], 'max_ts_lex', far)
+    jump = true
+  else
+    redis.call('HSET', KEYS[2], 'max_ts_lex', ts)
+  end
+end
 local out = {'ok', tostring(redis.call('INCR', KEYS[3])), cur or '', blob}
 for _, o in ipairs(ops) do
   local op, key = o[1], KEYS[o[2]]
@@ -80,7 +105,7 @@ for _, o in ipairs(ops) do
     redis.call('SET', key, o[3])
   elseif op == 'A' then
     redis.call('ZADD', key, 0, o[3])
-    redis.call('ZREMRANGEBYLEX', key, '-', o[4])
+    if not jump then redis.call('ZREMRANGEBYLEX', key, '-', o[4]) end
     redis.call('PEXPIRE', key, o[5])
   elseif op == 'C' then
     out[#out + 1] = tostring(redis.call('ZLEXCOUNT', key, o[3], o[4]))
@@ -117,6 +142,8 @@ class _Pending:
     seq: int
     event: dict[str, Any]
     ts: int
+    limit: int
+    """The engine's clock limit when the event was planned (the replay must agree)."""
     keys: list[str] = field(default_factory=list)
     args: list[Any] = field(default_factory=list)
 
@@ -146,10 +173,14 @@ class SharedEngine:
         scope: str = "default",
         tag: str = "stream",
         marker_ttl_s: float = MARKER_TTL_S,
+        clock: Clock | None = wall_clock,
+        limits: TimeLimits | None = None,
     ) -> None:
         self.base = RedisStore(client=client, namespace=namespace, scope=scope)
         self.store = TxStore(self.base)
-        self.engine = Engine(ruleset, self.store)
+        self.engine = Engine(ruleset, self.store, clock=clock, limits=limits)
+        step_hi, step_lo = divmod(self.engine.step, 10**11)
+        self.step_args = [str(step_hi), str(step_lo)]
         self.recorder: _Recorder | None = None
         if self.engine.enricher is not None:
             self.recorder = self.engine.enricher = _Recorder(self.engine.enricher)
@@ -161,8 +192,14 @@ class SharedEngine:
         self.marker_ttl_ms = str(int(marker_ttl_s * 1000))
         self.ruleset = ruleset
 
-    def decide_batch(self, items: Sequence[tuple[bytes | str, int]]) -> list[Applied]:
+    def decide_batch(
+        self, items: Sequence[tuple[bytes | str, int]], times: Sequence[int] | None = None
+    ) -> list[Applied]:
         """Decide messages ``(data, stream seq)`` in order; line numbers are the seqs.
+
+        ``times``: each message's stream time in nanoseconds, the clock it is
+        judged by (so a redelivery is judged the same); without it, the
+        engine's clock.
 
         Without enrichment the batch's scripts go in one pipelined round trip
         (each script is still atomic on its own); with enrichment each event reads
@@ -170,7 +207,9 @@ class SharedEngine:
         """
         out: list[Applied] = []
         pending: list[tuple[int, _Pending]] = []
-        for raw, seq in items:
+        for position, (raw, seq) in enumerate(items):
+            if times is not None:
+                self.engine.at(times[position])
             planned = self._plan(raw, seq)
             if isinstance(planned, _Pending):
                 if self.recorder is not None:
@@ -223,7 +262,7 @@ class SharedEngine:
             return decision
         ts = parse_ts(event["ts"])
         assert ts is not None
-        item = _Pending(seq, event, ts)
+        item = _Pending(seq, event, ts, engine.limit)
         self._build(item)
         return item
 
@@ -274,7 +313,8 @@ class SharedEngine:
         blob = orjson.dumps({"a": store.answers, "r": reads}).decode()
         late_at = pad(item.ts + LATE_NS)
         item.keys = keys
-        item.args = [self.marker_ttl_ms, pad(item.ts), late_at, blob, orjson.dumps(ops)]
+        item.args = [self.marker_ttl_ms, pad(item.ts), late_at, blob, orjson.dumps(ops),
+                     *self.step_args]
 
     def _finish(self, item: _Pending, result: list[Any]) -> Applied:
         """Rebuild the decision from the script's answer (first run or redelivery)."""
@@ -294,6 +334,7 @@ class SharedEngine:
             store.results[fid] = _value(self.engine.ruleset.features[fid].kind, text)
         store.replaying = True
         self.engine.max_ts = None
+        self.engine.limit = item.limit  # accepted when planned: accepted again
         try:
             decision = self.engine.decide(item.event, item.seq)
         finally:

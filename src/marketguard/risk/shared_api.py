@@ -24,14 +24,14 @@ import orjson
 import redis
 
 from marketguard.errors import ConfigurationError
-from marketguard.risk.engine import Decision, not_an_object
-from marketguard.risk.model import RuleSet
+from marketguard.risk.engine import Clock, Decision, not_an_object, wall_clock
+from marketguard.risk.model import RuleSet, TimeLimits
 from marketguard.risk.service import decide_events, shadow_engine
 from marketguard.risk.shared import SharedEngine
 
 NAMESPACE = "mg:risk"
 SCOPE = "api"
-"""The lateness scope: every API process follows one latest ``ts``."""
+"""The lateness scope: every API process follows one watermark."""
 MAX_ENGINES = 8
 MARKER_TTL_S = 60.0
 """An API event's exactly-once marker is never needed again (no redelivery), so
@@ -39,17 +39,33 @@ it simply expires, which saves a round trip per batch to delete it."""
 
 
 class ProcessDecider:
-    """Decide API batches with this process's engines (the default)."""
+    """Decide API batches with this process's engines (the default).
+
+    ``clock`` is the reference time "ahead" is judged by (the wall clock).
+    """
+
+    def __init__(self, clock: Clock = wall_clock, limits: TimeLimits | None = None) -> None:
+        self.clock = clock
+        self.limits = limits
 
     def decide(self, ruleset: RuleSet, events: Sequence[Any], *, shadow: bool) -> list[Decision]:
         """Decide ``events`` in order; a shadow version keeps its own feature state."""
-        return decide_events(ruleset, events, engine=shadow_engine(ruleset) if shadow else None)
+        clock, limits = self.clock, self.limits
+        engine = shadow_engine(ruleset, clock=clock, limits=limits) if shadow else None
+        return decide_events(ruleset, events, engine=engine, clock=clock, limits=limits)
 
 
 class RedisDecider:
     """Decide API batches for any rule-set version, state in Redis."""
 
-    def __init__(self, url: str, namespace: str = NAMESPACE) -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str = NAMESPACE,
+        *,
+        clock: Clock = wall_clock,
+        limits: TimeLimits | None = None,
+    ) -> None:
         try:
             self.client = redis.Redis.from_url(url)
             self.client.ping()
@@ -60,6 +76,8 @@ class RedisDecider:
         self.tag = f"api:{secrets.token_hex(6)}"
         self.numbers = itertools.count(1)
         self.engines: dict[tuple[str, bool], SharedEngine] = {}
+        self.clock = clock
+        self.limits = limits
 
     def decide(self, ruleset: RuleSet, events: Sequence[Any], *, shadow: bool) -> list[Decision]:
         """Decide ``events`` in order; ``line`` in an error is the position in the batch."""
@@ -95,6 +113,8 @@ class RedisDecider:
                 scope=SCOPE,
                 tag=self.tag,
                 marker_ttl_s=MARKER_TTL_S,
+                clock=self.clock,
+                limits=self.limits,
             )
             self.engines[(ruleset.version, shadow)] = found
             while len(self.engines) > MAX_ENGINES:

@@ -50,8 +50,12 @@ class TxStore:
         self.features = list(features)
         self.base.bind(features)
 
-    def adder(self, index: int) -> Adder:
-        """Return ``add(key, ts, value)``: recorded while capturing, ignored in replay."""
+    def adder(self, index: int, *, prune: bool = True) -> Adder:
+        """Return ``add(key, ts, value)``: recorded while capturing, ignored in replay.
+
+        ``prune`` is the script's business: it trims a window only when the event
+        does not jump past the watermark's step (see :mod:`marketguard.risk.shared`).
+        """
 
         def add(key: Any, ts: int, value: Any) -> None:
             if not self.replaying:
@@ -59,7 +63,7 @@ class TxStore:
 
         return add
 
-    def add_reader(self, index: int) -> Any:
+    def add_reader(self, index: int, *, prune: bool = True) -> Any:
         """Return the fused add-and-read: records the add, answers the script's value."""
 
         def add_read(key: Any, ts: int, value: Any) -> int | float:

@@ -15,6 +15,9 @@ Why this design (see docs/risk.md, "The stream worker"):
   a replayed event's decision is byte-identical and JetStream drops the duplicate
   (within the decisions stream's duplicate window). Events are acked only after
   their decision is stored, with explicit acks.
+* Each event is judged against its message's stream time (the stream's clock),
+  not the wall clock: "ahead" (FORMATS §5) then depends only on the stream, so
+  a replayed or redelivered event is decided exactly as the first time.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ import os
 import signal
 import time
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +39,23 @@ import orjson
 from marketguard.errors import ConfigurationError
 from marketguard.risk.engine import Engine
 from marketguard.risk.features import MemoryStore
-from marketguard.risk.model import RuleSet
+from marketguard.risk.model import RuleSet, TimeLimits
 from marketguard.risk.series import encode_key, normalize
 
 DUPLICATE_WINDOW_S = 3600.0
 EVENTS_MAX_AGE_S = 7 * 86400.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+StreamClock = Callable[[Any], int]
+"""Returns the time a stream message is judged by, in nanoseconds since the epoch."""
+
+
+def message_time_ns(msg: Any) -> int:
+    """Return a JetStream message's stream time (when the stream stored it), in ns.
+
+    The same on every delivery of the message, so it is a deterministic clock.
+    """
+    moment: datetime = msg.metadata.timestamp
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
 @dataclass
@@ -62,6 +79,8 @@ class WorkerConfig:
     """Seconds before an unacked event goes to another worker (shared mode)."""
     fetch_timeout: float = 0.5
     """How long one pull waits for events; also how fast a stop request is noticed."""
+    limits: TimeLimits = field(default_factory=TimeLimits)
+    """How far ``ts`` may lead the stream's clock; how far one event moves the watermark."""
 
     @property
     def events_subject(self) -> str:
@@ -155,11 +174,14 @@ class Snapshot:
 class Worker:
     """Consume one partition, decide, publish decisions, snapshot state."""
 
-    def __init__(self, ruleset: RuleSet, config: WorkerConfig) -> None:
+    def __init__(
+        self, ruleset: RuleSet, config: WorkerConfig, *, clock: StreamClock = message_time_ns
+    ) -> None:
         self.ruleset = ruleset
         self.config = config
+        self.clock = clock
         self.store = MemoryStore()
-        self.engine = Engine(ruleset, self.store)
+        self.engine = Engine(ruleset, self.store, clock=None, limits=config.limits)
         self.snapshots = Snapshot(config.snapshot_path)
         self.hwm = 0
         self.since_snapshot = 0
@@ -169,7 +191,7 @@ class Worker:
         self.processed = 0
 
     def restore(self) -> None:
-        """Load the snapshot, if any: feature state, latest ts and the hwm."""
+        """Load the snapshot, if any: feature state, the watermark and the hwm."""
         data = self.snapshots.load()
         if not data:
             return
@@ -240,6 +262,7 @@ class Worker:
             seq = msg.metadata.sequence.stream
             if seq <= self.hwm:
                 continue  # already covered by the snapshot: never count twice
+            self.engine.at(self.clock(msg))
             decision = self.engine.decide_line(msg.data, seq)
             self.hwm = seq
             self.processed += 1
@@ -334,6 +357,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--namespace", default="mg:risk")
     parser.add_argument("--ack-wait", type=float, default=30.0)
     args = parser.parse_args(argv)
+    from marketguard.config import get_settings
+
     config = WorkerConfig(
         nats_url=args.nats_url or "nats://127.0.0.1:4222",
         partition=args.partition,
@@ -346,6 +371,7 @@ def main(argv: list[str] | None = None) -> None:
         redis_url=None if args.in_process else args.redis or None,
         namespace=args.namespace,
         ack_wait=args.ack_wait,
+        limits=get_settings().risk_time_limits,
     )
     asyncio.run(run_worker(load_rules(args.rules), config))
 
