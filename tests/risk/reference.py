@@ -162,12 +162,25 @@ def _ts(text: Any) -> int | None:
 
 
 class ReferenceEngine:
-    """Brute force: keep every accepted event; scan them for each feature value."""
+    """Brute force: keep every accepted event; scan them for each feature value.
 
-    def __init__(self, ruleset: RuleSet) -> None:
+    Time: an event more than ``lead`` ns after ``now`` is ahead; one more than 10
+    minutes behind the watermark is late; an accepted one moves the watermark to
+    ``max(watermark, min(ts, watermark + step))``. Nothing is ever forgotten, so
+    a store that drops entries a later event still needs disagrees with this.
+    """
+
+    def __init__(
+        self,
+        ruleset: RuleSet,
+        now: int | None = None,
+        lead: int = 300 * 10**9,
+        step: int = 86_400 * 10**9,
+    ) -> None:
         self.rs = ruleset
         self.history: list[tuple[int, dict[str, Any]]] = []
         self.latest: int | None = None
+        self.now, self.lead, self.step = now, lead, step
 
     def _lookup(self, event: dict[str, Any], ts: int, features: bool) -> Any:
         def lookup(name: str) -> Any:
@@ -212,9 +225,14 @@ class ReferenceEngine:
         ts = _ts(event.get("ts"))
         if event.get("type") is None or ts is None:
             return {"event_id": eid, "line": line, "error": "x"}
+        if self.now is not None and ts > self.now + self.lead:
+            return {"event_id": eid, "line": line, "error": "x"}
         if self.latest is not None and self.latest - ts > 600 * 10**9:
             return {"event_id": eid, "line": line, "error": "x"}
-        self.latest = ts if self.latest is None else max(self.latest, ts)
+        if self.latest is None:
+            self.latest = ts
+        else:
+            self.latest = max(self.latest, min(ts, self.latest + self.step))
         self.history.append((ts, event))
         active, shadow, feats = [], [], set()
         for rule in self.rs.rules:

@@ -1,7 +1,8 @@
 """Every path decides the same: stream, HTTP API, NATS workers and backtest.
 
-The same generated events (ties, window edges, disorder, late, invalid lines)
-go through ``decide_stream`` (the reference path here; it is checked against a
+The same generated events (ties, window edges, disorder, late, invalid lines,
+stray events far ahead: 9999-12-31, and jumps past the watermark's step) go
+through ``decide_stream`` (the reference path here; it is checked against a
 brute-force reference in ``test_properties``), through the HTTP API split into
 arbitrary POST batches with the rule set uploaded and activated over HTTP (with
 feature state in process and shared in Redis), through
@@ -23,12 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketguard.config import Settings
+from marketguard.risk.model import RuleSet, TimeLimits
 from marketguard.risk.redis_store import RedisStore
 from marketguard.risk.service import backtest, decide_stream, reset_engines
 from marketguard.risk.worker import Worker, WorkerConfig
 from tests.factories import auth, token
 from tests.risk.services import nats_url, redis_url, require_nats, require_redis
-from tests.risk.test_properties import RULES, RULESET, events_strategy, to_lines
+from tests.risk.test_properties import LIMITS, RULES, RULESET, events_strategy, to_lines
 
 cuts_strategy = st.lists(st.integers(1, 9), max_size=12)
 
@@ -102,12 +104,13 @@ def test_http_batches_stream_and_backtest_agree(
     reset_engines()
 
 
+@LIMITS
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=events_strategy, cuts=cuts_strategy)
 def test_http_on_redis_shared_state_agrees_with_the_stream(
-    client: TestClient, analyst: dict[str, str], settings: Settings, items: list[Any],
-    cuts: list[int],
+    client: TestClient, analyst: dict[str, str], settings: Settings, limits: TimeLimits,
+    items: list[Any], cuts: list[int],
 ) -> None:
     """The API with ``MARKETGUARD_RISK_STATE=redis`` decides exactly as in process."""
     require_redis()
@@ -118,10 +121,11 @@ def test_http_on_redis_shared_state_agrees_with_the_stream(
 
     namespace = f"mg:test:{uuid.uuid4().hex[:10]}"
     client.app.state.live_rules = LiveRules(  # type: ignore[attr-defined]
-        settings.database_url, decider=RedisDecider(redis_url(), namespace=namespace))
+        settings.database_url,
+        decider=RedisDecider(redis_url(), namespace=namespace, limits=limits))
     try:
         lines = to_lines(items)
-        stream = list(decide_stream(RULESET, lines))
+        stream = list(decide_stream(RULESET, lines, limits=limits))
         assert _over_http(client, analyst, lines, cuts) == _sendable(stream, lines)
     finally:
         keys = redis.Redis.from_url(redis_url())
@@ -129,7 +133,10 @@ def test_http_on_redis_shared_state_agrees_with_the_stream(
             keys.unlink(key)
 
 
-async def _through_worker(lines: list[str], tmp_path: Path, redis_namespace: str | None) -> Any:
+async def _through_worker(
+    lines: list[str], tmp_path: Path, redis_namespace: str | None,
+    limits: TimeLimits | None = None, ruleset: RuleSet = RULESET,
+) -> Any:
     """Publish lines to a fresh stream, let one worker decide them, read the decisions back."""
     import nats
 
@@ -141,6 +148,8 @@ async def _through_worker(lines: list[str], tmp_path: Path, redis_namespace: str
         nats_url=nats_url(), state_dir=tmp_path / uid, stream=f"MGPAR_{uid}",
         prefix=f"mgpar.{uid}", batch=7, fetch_timeout=0.05, redis_url=None,
     )
+    if limits is not None:
+        config.limits = limits
     if redis_namespace is not None:
         config.redis_url, config.namespace = redis_url(), redis_namespace
     client = await nats.connect(config.nats_url)
@@ -149,7 +158,7 @@ async def _through_worker(lines: list[str], tmp_path: Path, redis_namespace: str
         await ensure_streams(js, config)
         seqs = await publish_events(js, [line.encode() for line in lines], config)
         assert seqs == list(range(1, len(lines) + 1))  # stream seq = line number
-        worker = SharedWorker(RULESET, config) if redis_namespace else Worker(RULESET, config)
+        worker = SharedWorker(ruleset, config) if redis_namespace else Worker(ruleset, config)
         task = asyncio.create_task(worker.run())
         deadline = time.monotonic() + 30
         while worker.processed < len(lines) and not task.done():
@@ -175,19 +184,22 @@ async def _through_worker(lines: list[str], tmp_path: Path, redis_namespace: str
 
 @pytest.mark.nats
 @pytest.mark.redis
+@LIMITS
 @settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=events_strategy)
 def test_in_process_and_redis_workers_agree_with_the_stream(
-    tmp_path: Path, items: list[Any]
+    tmp_path: Path, limits: TimeLimits, items: list[Any]
 ) -> None:
+    """The workers judge "ahead" by the stream's clock, the stream here by the wall clock:
+    the generated events are far from either's lead, so both agree."""
     require_nats()
     require_redis()
     lines = to_lines(items)
-    stream = list(decide_stream(RULESET, lines))
-    assert asyncio.run(_through_worker(lines, tmp_path, None)) == stream
+    stream = list(decide_stream(RULESET, lines, limits=limits))
+    assert asyncio.run(_through_worker(lines, tmp_path, None, limits)) == stream
     namespace = f"mgtest:{uuid.uuid4().hex[:12]}"
     try:
-        assert asyncio.run(_through_worker(lines, tmp_path, namespace)) == stream
+        assert asyncio.run(_through_worker(lines, tmp_path, namespace, limits)) == stream
     finally:
         RedisStore(redis_url(), namespace=namespace).clear()
