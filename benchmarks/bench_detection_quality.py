@@ -24,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from marketguard.audit import service as audit
 from marketguard.auth.roles import cli_principal
 from marketguard.brands import service as brands_service
 from marketguard.catalog import service as catalog_service
@@ -57,6 +58,7 @@ def run(seed: int, listings: int, console: Console) -> None:
             upgrade(settings.database_url)
             actor = cli_principal("bench")
             with unit_of_work(settings) as session:
+                audit.start_log(session)
                 brands_service.import_packs(session, actor=actor, path=market / "brands")
                 catalog_service.import_sellers(session, actor=actor, path=market / "sellers.jsonl")
                 hash_references(session, progress=progress)

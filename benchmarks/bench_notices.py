@@ -37,6 +37,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, insert, text
 
 from marketguard import db
+from marketguard.audit import service as audit
 from marketguard.auth import service as auth_service
 from marketguard.auth.roles import cli_principal
 from marketguard.brands import service as brands_service
@@ -62,6 +63,8 @@ def settings_for(url: str, folder: Path) -> Settings:
 def seed(settings: Settings, folder: Path, listings: int) -> dict[str, str]:
     """One brand with a verified right, 500 sellers, ``listings`` listings, two tokens."""
     Base.metadata.create_all(db.get_engine(settings.database_url))
+    with unit_of_work(settings) as session:
+        audit.start_log_if_new(session)
     (folder / "brand.json").write_bytes(orjson.dumps({
         "brand": "Bench Outdoor", "rights": [
             {"kind": "trademark", "number": "EU-000000042", "jurisdiction": "EU"}]}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,9 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
+import marketguard
 from marketguard import db
+from marketguard.audit import service as audit
 from marketguard.config import Settings
 from marketguard.migrate import upgrade
 from marketguard.models import Base
@@ -20,6 +23,13 @@ from marketguard.uow import unit_of_work
 from tests.services import require
 
 TEST_SECRET = "test-secret-not-for-production"
+
+# Commands run as subprocesses (from a temporary working directory) import the code
+# under test, not whichever copy is installed in the virtualenv.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(marketguard.__file__).resolve().parents[1])]
+    + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
 
 
 @pytest.fixture(scope="session")
@@ -55,17 +65,25 @@ def _reset_postgres(url: str) -> None:
         )
 
 
+def start_audit_log(url: str, tmp_path: Path) -> None:
+    """Sign the head of a new database's empty audit log, as `marketguard db upgrade` does."""
+    with unit_of_work(make_settings(url, tmp_path)) as session:
+        audit.start_log_if_new(session)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database at the newest schema, on each profile."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'marketguard.db'}"
         Base.metadata.create_all(db.get_engine(url))
+        start_audit_log(url, tmp_path)
         yield url
         db.get_engine(url).dispose()
         return
     url = request.getfixturevalue("postgres_url")
     _reset_postgres(url)
+    start_audit_log(url, tmp_path)
     yield url
 
 
@@ -74,6 +92,7 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
     """A fresh SQLite database only (for tests about logic, not storage)."""
     url = f"sqlite:///{tmp_path / 'marketguard.db'}"
     Base.metadata.create_all(db.get_engine(url))
+    start_audit_log(url, tmp_path)
     yield url
     db.get_engine(url).dispose()
 

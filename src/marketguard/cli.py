@@ -15,6 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from marketguard import __version__
 from marketguard.audit import commands as audit_commands
+from marketguard.audit import service as audit_service
+from marketguard.audit.checkpoint import CheckpointError
 from marketguard.auth import commands as auth_commands
 from marketguard.brands import commands as brands_commands
 from marketguard.catalog import commands as catalog_commands
@@ -28,6 +30,7 @@ from marketguard.notices import commands as notices_commands
 from marketguard.reports import commands as reports_commands
 from marketguard.risk import commands as risk_commands
 from marketguard.simulate import commands as simulate_commands
+from marketguard.uow import unit_of_work
 
 app = typer.Typer(
     name="marketguard",
@@ -55,6 +58,14 @@ def db_upgrade() -> None:
     settings = get_settings()
     revision = upgrade(settings.database_url)
     console.print(f"database at revision {revision} ({_safe_url(settings.database_url)})")
+    try:
+        with unit_of_work(settings) as session:
+            started = audit_service.start_log_if_new(session)
+    except CheckpointError as exc:  # an existing log without its head: say so, don't fail
+        err_console.print(f"warning: {exc.detail}", highlight=False, soft_wrap=True)
+        return
+    if started is not None:
+        console.print(f"signed the head of the new audit log at {settings.checkpoint_path()}")
 
 
 @app.command()

@@ -25,9 +25,10 @@ def _import(settings: Settings, path: Path) -> ImportReport:
 def test_when_a_folder_of_packs_is_imported_then_every_brand_loads(
     settings: Settings, tmp_path: Path
 ) -> None:
-    write_brand_pack(tmp_path, "Acme Outdoor", seed=1)
-    write_brand_pack(tmp_path / "more", "Borealis Watches", seed=2)
-    report = _import(settings, tmp_path)
+    folder = tmp_path / "packs"  # tmp_path also holds the database and its audit head
+    write_brand_pack(folder, "Acme Outdoor", seed=1)
+    write_brand_pack(folder / "more", "Borealis Watches", seed=2)
+    report = _import(settings, folder)
     assert (report.created, report.rejected) == (2, 0)
     with unit_of_work(settings) as session:
         brand = service.resolve_brand(session, "Acme Outdoor")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from marketguard.api.deps import SessionDep, SettingsDep
 from marketguard.audit import service
-from marketguard.audit.verify import verify_chain
+from marketguard.audit.verify import verify_log
 from marketguard.auth.deps import Auditor
 from marketguard.uow import audit_context
 
@@ -65,9 +65,9 @@ def list_records(
 def verify(
     principal: Auditor, session: SessionDep, settings: SettingsDep, request: Request
 ) -> VerificationRead:
-    """Verify the whole chain against the signed head and name the first problem."""
+    """Verify the whole chain, prove it continues from the signed head, name any problem."""
     context = audit_context(settings)
-    finding = verify_chain(session, context.key, context.checkpoints.read())
+    finding = verify_log(session, context.key, context.checkpoints)
     return VerificationRead(
         ok=finding.ok,
         kind=finding.kind,

@@ -8,9 +8,11 @@ import typer
 from rich.table import Table
 
 from marketguard.audit import service
-from marketguard.audit.verify import verify_chain
+from marketguard.audit.verify import verify_log
+from marketguard.auth.roles import cli_principal
 from marketguard.cli_support import cli_session, console, err_console
 from marketguard.config import get_settings
+from marketguard.errors import InvalidInput
 from marketguard.uow import audit_context
 
 audit_app = typer.Typer(help="The tamper-evident operation log.", no_args_is_help=True)
@@ -18,29 +20,58 @@ audit_app = typer.Typer(help="The tamper-evident operation log.", no_args_is_hel
 
 @audit_app.command("verify")
 def verify() -> None:
-    """Check every record; name the first edited, deleted, reordered or inserted one."""
+    """Check every record and the signed head; name the first problem, exit 1 if any."""
     context = audit_context(get_settings())
-    try:
-        head = context.checkpoints.read()
-    except ValueError as exc:
-        err_console.print(f"TAMPERED: {exc}")
-        raise typer.Exit(1) from None
     with cli_session() as session:
-        finding = verify_chain(session, context.key, head)
+        finding = verify_log(session, context.key, context.checkpoints)
     if finding.ok:
-        console.print(f"OK: {finding.message}")
+        console.print(f"OK: {finding.message}", highlight=False, soft_wrap=True)
         return
-    label = "UNSIGNED" if finding.kind == "unsigned" else "TAMPERED"
-    err_console.print(f"{label} ({finding.kind}): {finding.message}", highlight=False)
+    label = {"head": "NO USABLE HEAD", "unsigned": "UNSIGNED"}.get(finding.kind, "TAMPERED")
+    err_console.print(f"{label} ({finding.kind}): {finding.message}", highlight=False,
+                      soft_wrap=True)  # fmt: skip
     raise typer.Exit(1)
 
 
 @audit_app.command("checkpoint")
-def checkpoint() -> None:
-    """Sign the current head of the log (after a restore, or on first install)."""
+def checkpoint(
+    init: Annotated[
+        bool, typer.Option("--init", help="Sign the head of a new, empty log (fresh install)")
+    ] = False,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset",
+            help="Re-anchor the head on the log as it stands (after a restore from backup, a "
+            "lost head file or a key rotation); recorded in the log with --reason",
+        ),
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why the head is reset (required)")] = None,
+) -> None:
+    """Move the signed head to the newest record, if the log continues from it.
+
+    Plain ``checkpoint`` never re-signs a log that does not continue from the stored
+    head; ``--init`` and ``--reset`` are the only ways to create a new head.
+    """
+    if init and reset:
+        raise InvalidInput("give --init or --reset, not both")
+    if reason is not None and not reset:
+        raise InvalidInput("--reason goes with --reset")
+    path = get_settings().checkpoint_path()
     with cli_session() as session:
-        point = service.checkpoint_now(session)
-    console.print(f"signed head at seq {point.seq}" if point else "the log is empty")
+        if init:
+            service.start_log(session)
+            message = f"signed the head of the new, empty audit log at {path}"
+        elif reset:
+            if not reason or not reason.strip():
+                raise InvalidInput("--reset needs --reason: the reset is recorded in the log")
+            entry = service.reset_head(session, actor=cli_principal().actor, reason=reason)
+            message = f"reset the signed head to seq {entry.seq} (record {entry.id}) at {path}"
+        else:
+            status = service.advance_head(session)
+            verb = "moved the signed head to" if status.moved else "the signed head is at"
+            message = f"{verb} {status.head.describe()}"
+    console.print(message, highlight=False, soft_wrap=True)
 
 
 @audit_app.command("log")

@@ -20,7 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketguard import db
-from marketguard.audit.verify import verify_chain
+from marketguard.audit import service as audit_service
+from marketguard.audit.verify import verify_log
 from marketguard.auth.roles import cli_principal
 from marketguard.brands import service as brands_service
 from marketguard.brands.models import Brand
@@ -118,6 +119,8 @@ def _simulate(ctx: DemoContext) -> None:
 
 def _import(ctx: DemoContext) -> None:
     upgrade(ctx.settings.database_url)
+    with unit_of_work(ctx.settings) as session:
+        audit_service.start_log(session)
     market = ctx.folder / "marketplace"
     actor = cli_principal("demo")
     with unit_of_work(ctx.settings) as session, progress_bars(ctx.console) as progress:
@@ -147,7 +150,7 @@ def _brand_ids(session: Session) -> list[str]:
 def _audit(ctx: DemoContext) -> None:
     context = audit_context(ctx.settings)
     with unit_of_work(ctx.settings) as session:
-        finding = verify_chain(session, context.key, context.checkpoints.read())
+        finding = verify_log(session, context.key, context.checkpoints)
     style = "green" if finding.ok else "red"
     ctx.console.print(f"[{style}]audit log: {finding.message}[/{style}]")
 
