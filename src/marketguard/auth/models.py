@@ -31,6 +31,7 @@ class ApiToken(Base):
     role: Mapped[str] = mapped_column(String(40), info=_TOKEN)
     brand_id: Mapped[str | None] = mapped_column(String(40), index=True, info=_SCOPE)
     seller_id: Mapped[str | None] = mapped_column(String(100), index=True, info=_SCOPE)
+    dataset: Mapped[str | None] = mapped_column(String(100), info=_SCOPE)  # data_owner only
     secret_hash: Mapped[str] = mapped_column(String(64), info=_SECRET)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_TOKEN)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=_TOKEN)
