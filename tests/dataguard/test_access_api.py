@@ -4,6 +4,7 @@ grants, revocation, expiry and the access log."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -200,13 +201,14 @@ def test_when_a_grant_is_revoked_then_the_next_read_is_masked(
 def test_when_a_grant_expires_then_the_next_read_is_masked(
     client: TestClient, world: DataWorld
 ) -> None:
-    filed = request_access(client, world.headers["alice"], duration="PT2S")
-    decided = decide(client, world.headers["olga"], filed.json()["id"])
+    filed = request_access(client, world.headers["alice"], duration="PT6S")
+    grant = decide(client, world.headers["olga"], filed.json()["id"]).json()["grant"]
     assert sellers(client, world.headers["alice"])["S-0001"]["identifiers"]["phone"] == [PHONE]
-    time.sleep(2.2)
+    expires_at = datetime.fromisoformat(grant["expires_at"].replace("Z", "+00:00"))
+    time.sleep(max(0.0, (expires_at - datetime.now(UTC)).total_seconds()) + 0.2)
     assert PHONE not in str(sellers(client, world.headers["alice"]))
     grants = client.get("/api/v1/data/grants", headers=world.headers["audrey"]).json()["items"]
-    assert [(g["id"], g["active"]) for g in grants] == [(decided.json()["grant"]["id"], False)]
+    assert [(g["id"], g["active"]) for g in grants] == [(grant["id"], False)]
 
 
 def test_when_a_reviewer_reads_notices_then_the_standing_clearance_shows_the_notifier(
