@@ -133,9 +133,11 @@ def _time(value: Any) -> str | None:
 def _json_keys(session: Session, table: str, column: str, limit: int = 1000) -> list[str]:
     """Return the distinct keys of a JSON object column (kept unknown input fields)."""
     if session.get_bind().dialect.name == "postgresql":
-        sql = f"SELECT DISTINCT k FROM {table}, jsonb_object_keys({column}) AS k ORDER BY k"
+        objects = f"SELECT {column} AS o FROM {table} WHERE jsonb_typeof({column}) = 'object'"
+        sql = f"SELECT DISTINCT k FROM ({objects}) AS t, jsonb_object_keys(t.o) AS k ORDER BY k"
     else:
-        sql = f"SELECT DISTINCT j.key FROM {table}, json_each({table}.{column}) AS j ORDER BY 1"
+        objects = f"SELECT {column} AS o FROM {table} WHERE json_type({column}) = 'object'"
+        sql = f"SELECT DISTINCT j.key FROM ({objects}) AS t, json_each(t.o) AS j ORDER BY 1"
     return [str(row[0]) for row in session.execute(text(sql + f" LIMIT {int(limit)}"))]
 
 
