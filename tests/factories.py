@@ -111,6 +111,7 @@ def token(
     brand_id: str | None = None,
     seller_id: str | None = None,
     name: str | None = None,
+    dataset: str | None = None,
 ) -> str:
     """Issue a token and return its secret."""
     with unit_of_work(settings) as session:
@@ -121,6 +122,7 @@ def token(
             role=role,
             brand_id=brand_id,
             seller_id=seller_id,
+            dataset=dataset,
         )
     return issued.secret
 

@@ -18,6 +18,7 @@ from marketguard.auth.api import router as auth_router
 from marketguard.brands.api import router as brands_router
 from marketguard.catalog.api import router as catalog_router
 from marketguard.config import Settings, get_settings
+from marketguard.dataguard.api import router as dataguard_router
 from marketguard.detection.api import router as detection_router
 from marketguard.enforcement.api import router as enforcement_router
 from marketguard.notices.api import router as notices_router
@@ -36,6 +37,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     notices_router,
     enforcement_router,
     reports_router,
+    dataguard_router,
 ]
 
 

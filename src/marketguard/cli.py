@@ -22,6 +22,7 @@ from marketguard.brands import commands as brands_commands
 from marketguard.catalog import commands as catalog_commands
 from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
+from marketguard.dataguard import commands as dataguard_commands
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
@@ -120,6 +121,7 @@ for module in (
     reports_commands,
     auth_commands,
     audit_commands,
+    dataguard_commands,
 ):
     module.register(app)
 

@@ -16,12 +16,14 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from marketguard.auth.roles import Role
 from marketguard.errors import ConfigurationError
 from marketguard.risk.model import TimeLimits
 
 DEV_SECRET = "dev-only-insecure-secret-change-me"
 _DURATION = re.compile(r"([0-9]+)([smhd])", re.ASCII)
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_CLEARANCES = {"reviewer": ["notices.notifier.name", "notices.notifier.email"]}
 
 
 class Settings(BaseSettings):
@@ -78,6 +80,37 @@ class Settings(BaseSettings):
     detection_policy_path: Path | None = Field(
         default=None, description="YAML detection policy (thresholds, weights); unset: defaults"
     )
+
+    data_clearances: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_CLEARANCES.items()},
+        description="Standing clearances: role -> field patterns (dataset.path, * allowed) it "
+        'reads unmasked without a grant, as JSON: {"reviewer": ["notices.notifier.*"]}',
+    )
+    data_max_duration_level3: timedelta = Field(
+        default=timedelta(days=14), description="Longest grant on level-3 fields (ISO 8601: P14D)"
+    )
+    data_max_duration_level4: timedelta = Field(
+        default=timedelta(days=1), description="Longest grant on level-4 fields (ISO 8601: P1D)"
+    )
+
+    @field_validator("data_clearances")
+    @classmethod
+    def _check_clearances(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Refuse a clearance for a role that does not exist (usually a typo)."""
+        roles = {r.value for r in Role}
+        unknown = sorted(set(value) - roles)
+        if unknown:
+            raise ValueError(
+                f"data_clearances names unknown roles {unknown}; roles: {sorted(roles)}"
+            )
+        return value
+
+    @field_validator("data_max_duration_level3", "data_max_duration_level4")
+    @classmethod
+    def _positive_duration(cls, value: timedelta) -> timedelta:
+        if value <= timedelta(0):
+            raise ValueError("a longest grant duration must be positive")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -7,6 +7,7 @@ from marketguard.audit import models as audit_models
 from marketguard.auth import models as auth_models
 from marketguard.brands import models as brands_models
 from marketguard.catalog import models as catalog_models
+from marketguard.dataguard import models as dataguard_models
 from marketguard.db import Base
 from marketguard.detection import models as detection_models
 from marketguard.enforcement import models as enforcement_models
@@ -20,6 +21,7 @@ __all__ = [
     "auth_models",
     "brands_models",
     "catalog_models",
+    "dataguard_models",
     "detection_models",
     "enforcement_models",
     "notices_models",

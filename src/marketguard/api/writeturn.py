@@ -42,15 +42,26 @@ async def write_turn(request: Request) -> AsyncIterator[None]:
     if request.method in READING_METHODS:
         yield
         return
+    async with _turns_for(request):
+        yield
+
+
+async def read_write_turn(request: Request) -> AsyncIterator[None]:
+    """Hold a writer turn for a GET that may write (a read that is logged)."""
+    async with _turns_for(request):
+        yield
+
+
+def _turns_for(request: Request) -> asyncio.Semaphore:
     settings: Settings = request.app.state.settings
     key = (settings.database_url, id(asyncio.get_running_loop()))
     turns = _turns.get(key)
     if turns is None:  # asyncio.Semaphore wakes its waiters in arrival order
         size = SQLITE_TURNS if settings.is_sqlite else POSTGRES_TURNS
         turns = _turns.setdefault(key, asyncio.Semaphore(size))
-    async with turns:
-        yield
+    return turns
 
 
 # A dependency of the session: entered before the session opens, left after its commit.
 WriteTurn = Annotated[None, Depends(write_turn, scope="function")]
+LoggedReadTurn = Annotated[None, Depends(read_write_turn, scope="function")]

@@ -26,6 +26,7 @@ class PrincipalRead(BaseModel):
     role: Role
     brand_id: str | None
     seller_id: str | None
+    dataset: str | None = None
 
 
 class TokenCreate(BaseModel):
@@ -33,6 +34,7 @@ class TokenCreate(BaseModel):
     role: Role
     brand_id: str | None = None
     seller_id: str | None = None
+    dataset: str | None = Field(default=None, description="data_owner only: one dataset")
     expires_in: str | None = Field(default=None, description="e.g. 30d, 12h")
 
 
@@ -42,6 +44,7 @@ class TokenRead(BaseModel):
     role: str
     brand_id: str | None
     seller_id: str | None
+    dataset: str | None = None
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
@@ -60,6 +63,7 @@ def whoami(principal: AnyRole) -> PrincipalRead:
         role=principal.role,
         brand_id=principal.brand_id,
         seller_id=principal.seller_id,
+        dataset=principal.dataset,
     )
 
 
@@ -77,6 +81,7 @@ def create_token(body: TokenCreate, principal: Admin, session: SessionDep) -> To
         role=body.role.value,
         brand_id=body.brand_id,
         seller_id=body.seller_id,
+        dataset=body.dataset,
         expires_in=expires,
     )
     read = TokenRead.model_validate(issued.token, from_attributes=True)

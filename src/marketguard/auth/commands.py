@@ -27,6 +27,9 @@ def create(
         str | None, typer.Option(help="rights_holder only: brand id or exact name")
     ] = None,
     seller: Annotated[str | None, typer.Option(help="seller only: the seller id")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="data_owner only: the one dataset it decides (e.g. sellers)")
+    ] = None,
     expires: Annotated[str | None, typer.Option(help="Lifetime such as 30d or 12h")] = None,
 ) -> None:
     """Create a token and print it once, alone on the last line."""
@@ -45,11 +48,13 @@ def create(
             role=role,
             brand_id=brand_id,
             seller_id=seller,
+            dataset=dataset,
             expires_in=lifetime,
         )
     token = issued.token
     scope = f" brand={token.brand_id}" if token.brand_id else ""
     scope += f" seller={token.seller_id}" if token.seller_id else ""
+    scope += f" dataset={token.dataset}" if token.dataset else ""
     until = f", expires {token.expires_at:%Y-%m-%d %H:%M}Z" if token.expires_at else ""
     typer.echo(
         f"token {token.id} for {token.name} ({token.role}{scope}{until}); shown once:", err=True
@@ -64,7 +69,7 @@ def list_command() -> None:
         tokens = service.list_tokens(session)
     table = Table("id", "name", "role", "scope", "expires", "revoked")
     for t in tokens:
-        scope = t.brand_id or t.seller_id or ""
+        scope = t.brand_id or t.seller_id or t.dataset or ""
         table.add_row(t.id, t.name, t.role, scope, str(t.expires_at or ""), str(t.revoked_at or ""))
     console.print(table)
 

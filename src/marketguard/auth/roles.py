@@ -33,6 +33,7 @@ class Principal:
     role: Role
     brand_id: str | None = None
     seller_id: str | None = None
+    dataset: str | None = None  # a data_owner may be scoped to one dataset
 
     @property
     def actor(self) -> str:

@@ -15,6 +15,7 @@ from marketguard.audit import service as audit
 from marketguard.auth.cache import tokens_changed
 from marketguard.auth.models import ApiToken
 from marketguard.auth.roles import SCOPED_ROLES, Principal, Role
+from marketguard.dataguard.datasets import dataset_names
 from marketguard.errors import InvalidInput, NotFound, Unauthenticated
 from marketguard.ids import new_id
 from marketguard.timeutil import utcnow
@@ -43,6 +44,7 @@ def create_token(
     role: str,
     brand_id: str | None = None,
     seller_id: str | None = None,
+    dataset: str | None = None,
     expires_in: timedelta | None = None,
 ) -> IssuedToken:
     """Issue a token for a role, with the tenant scope that role requires."""
@@ -62,6 +64,8 @@ def create_token(
         raise InvalidInput(f"--brand only applies to rights_holder tokens, not {parsed.value}")
     if scope != "seller" and seller_id:
         raise InvalidInput(f"--seller only applies to seller tokens, not {parsed.value}")
+    if dataset is not None:
+        _check_dataset(parsed, dataset)
     now = utcnow()
     token_id = new_id()
     secret = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
@@ -71,6 +75,7 @@ def create_token(
         role=parsed.value,
         brand_id=brand_id,
         seller_id=seller_id,
+        dataset=dataset,
         secret_hash=_hash(secret),
         created_at=now,
         expires_at=now + expires_in if expires_in else None,
@@ -87,10 +92,21 @@ def create_token(
             "role": token.role,
             "brand_id": brand_id,
             "seller_id": seller_id,
+            "dataset": dataset,
             "expires_at": str(token.expires_at),
         },
     )
     return IssuedToken(token, secret)
+
+
+def _check_dataset(role: Role, dataset: str) -> None:
+    """A dataset scope narrows a data owner to one dataset; it means nothing elsewhere."""
+    if role is not Role.data_owner:
+        raise InvalidInput(f"--dataset only applies to data_owner tokens, not {role.value}")
+    if dataset not in dataset_names():
+        raise InvalidInput(
+            f"unknown dataset {dataset!r}; `marketguard data catalog` lists the datasets"
+        )
 
 
 def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> Principal:
@@ -121,6 +137,7 @@ def verify(
         role=Role(token.role),
         brand_id=token.brand_id,
         seller_id=token.seller_id,
+        dataset=token.dataset,
     )
     return principal, token.expires_at
 

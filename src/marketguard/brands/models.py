@@ -13,7 +13,21 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marketguard.dataguard.classification import (
+    BRAND_PROTECTION,
+    Category,
+    Level,
+    classified,
+    owned_by,
+)
 from marketguard.db import Base, JSONType, UTCDateTime
+
+# How each column is classified (docs/data-protection.md).
+_PUBLIC = classified(Level.public, Category.business, "recognise a brand and its products")
+_KNOWLEDGE = classified(Level.internal, Category.business, "detect counterfeits of a brand")
+_HOLDER = classified(Level.internal, Category.personal, "name who holds a right")
+_UNKNOWN = classified(Level.confidential, Category.personal, "keep unknown pack fields")
+_BOOKKEEPING = classified(Level.internal, Category.corporate, "track imports and files")
 
 RIGHT_KINDS = ("trademark", "design", "patent", "copyright")
 VERIFICATION_STATES = ("pending", "verified", "rejected")
@@ -21,16 +35,17 @@ VERIFICATION_STATES = ("pending", "verified", "rejected")
 
 class Brand(Base):
     __tablename__ = "brands"
+    __table_args__ = {"info": owned_by(BRAND_PROTECTION)}
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    authorized_sellers: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    counterfeit_terms: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    source_digest: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_PUBLIC)
+    name: Mapped[str] = mapped_column(String(200), unique=True, info=_PUBLIC)
+    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_PUBLIC)
+    authorized_sellers: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_KNOWLEDGE)
+    counterfeit_terms: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_KNOWLEDGE)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, info=_UNKNOWN)
+    source_digest: Mapped[str] = mapped_column(String(64), info=_BOOKKEEPING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_BOOKKEEPING)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_BOOKKEEPING)
 
 
 class Right(Base):
@@ -39,33 +54,41 @@ class Right(Base):
     __tablename__ = "rights"
     __table_args__ = (
         UniqueConstraint("brand_id", "kind", "number", "jurisdiction", name="uq_rights_identity"),
+        {"info": owned_by(BRAND_PROTECTION)},
     )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
-    number: Mapped[str] = mapped_column(String(100))
-    jurisdiction: Mapped[str] = mapped_column(String(20))
-    holder: Mapped[str | None] = mapped_column(String(300))
-    valid_until: Mapped[date | None] = mapped_column(Date)
-    description: Mapped[str | None] = mapped_column(Text)
-    verification: Mapped[str] = mapped_column(String(20), default="pending")
-    verification_reason: Mapped[str | None] = mapped_column(Text)
-    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_PUBLIC)
+    brand_id: Mapped[str] = mapped_column(
+        ForeignKey("brands.id", ondelete="CASCADE"), index=True, info=_PUBLIC
+    )
+    kind: Mapped[str] = mapped_column(String(20), info=_PUBLIC)
+    number: Mapped[str] = mapped_column(String(100), info=_PUBLIC)
+    jurisdiction: Mapped[str] = mapped_column(String(20), info=_PUBLIC)
+    holder: Mapped[str | None] = mapped_column(String(300), info=_HOLDER)
+    valid_until: Mapped[date | None] = mapped_column(Date, info=_PUBLIC)
+    description: Mapped[str | None] = mapped_column(Text, info=_PUBLIC)
+    verification: Mapped[str] = mapped_column(String(20), default="pending", info=_KNOWLEDGE)
+    verification_reason: Mapped[str | None] = mapped_column(Text, info=_KNOWLEDGE)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=_KNOWLEDGE)
 
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("brand_id", "name", name="uq_products_brand_name"),)
+    __table_args__ = (
+        UniqueConstraint("brand_id", "name", name="uq_products_brand_name"),
+        {"info": owned_by(BRAND_PROTECTION)},
+    )
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(300))
-    model_numbers: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    keywords: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    category: Mapped[str | None] = mapped_column(String(100))
-    msrp_amount: Mapped[int | None] = mapped_column(BigInteger)
-    msrp_currency: Mapped[str | None] = mapped_column(String(3))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_PUBLIC)
+    brand_id: Mapped[str] = mapped_column(
+        ForeignKey("brands.id", ondelete="CASCADE"), index=True, info=_PUBLIC
+    )
+    name: Mapped[str] = mapped_column(String(300), info=_PUBLIC)
+    model_numbers: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_PUBLIC)
+    keywords: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_PUBLIC)
+    category: Mapped[str | None] = mapped_column(String(100), info=_PUBLIC)
+    msrp_amount: Mapped[int | None] = mapped_column(BigInteger, info=_PUBLIC)
+    msrp_currency: Mapped[str | None] = mapped_column(String(3), info=_PUBLIC)
 
 
 class ReferenceImage(Base):
@@ -77,18 +100,21 @@ class ReferenceImage(Base):
     """
 
     __tablename__ = "reference_images"
+    __table_args__ = {"info": owned_by(BRAND_PROTECTION)}
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
-    product_id: Mapped[str | None] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_KNOWLEDGE)
+    brand_id: Mapped[str] = mapped_column(
+        ForeignKey("brands.id", ondelete="CASCADE"), index=True, info=_KNOWLEDGE
     )
-    kind: Mapped[str] = mapped_column(String(20), default="official")
-    label: Mapped[str] = mapped_column(String(300))
-    path: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    pdq: Mapped[str | None] = mapped_column(String(64))
-    pdq_quality: Mapped[int | None] = mapped_column(BigInteger)
-    pdq_variants: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    hash_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    product_id: Mapped[str | None] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True, info=_KNOWLEDGE
+    )
+    kind: Mapped[str] = mapped_column(String(20), default="official", info=_KNOWLEDGE)
+    label: Mapped[str] = mapped_column(String(300), info=_KNOWLEDGE)
+    path: Mapped[str] = mapped_column(Text, info=_BOOKKEEPING)
+    sha256: Mapped[str] = mapped_column(String(64), index=True, info=_KNOWLEDGE)
+    pdq: Mapped[str | None] = mapped_column(String(64), info=_KNOWLEDGE)
+    pdq_quality: Mapped[int | None] = mapped_column(BigInteger, info=_KNOWLEDGE)
+    pdq_variants: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_KNOWLEDGE)
+    hash_error: Mapped[str | None] = mapped_column(Text, info=_BOOKKEEPING)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_KNOWLEDGE)

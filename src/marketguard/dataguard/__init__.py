@@ -1,0 +1,1 @@
+"""Data protection: classification, masked reads, time-limited approved access, access log."""

@@ -1,0 +1,170 @@
+"""Who may see which field unmasked: live grants and standing clearances.
+
+The check runs for every field of every record read, so it is a pure function
+over what :func:`load_live_grants` fetched once for the request (one indexed
+query); a :class:`Visibility` remembers its answer per path, so a page of
+records costs a dictionary lookup per field. Nothing is cached across requests:
+a revocation or an expiry takes effect on the very next read, in every process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from fnmatch import fnmatchcase
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from marketguard.auth.roles import Role
+from marketguard.dataguard.classification import Level
+from marketguard.dataguard.datasets import Dataset
+from marketguard.dataguard.masking import mask
+from marketguard.dataguard.models import DataGrant
+
+STAFF = (
+    Role.employee,
+    Role.analyst,
+    Role.reviewer,
+    Role.data_owner,
+    Role.platform_admin,
+    Role.auditor,
+)
+SENSITIVE = Level.confidential  # this level and above are masked without a grant
+
+
+@dataclass(frozen=True)
+class LiveGrant:
+    """The part of a live grant the check needs."""
+
+    id: str
+    dataset: str
+    fields: frozenset[str]
+    purpose: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Permit:
+    """Why a field may be read unmasked: a grant (its id) or a standing clearance."""
+
+    grant_id: str | None
+    purpose: str
+
+
+def load_live_grants(session: Session, *, grantee: str, now: datetime) -> list[LiveGrant]:
+    """Return a person's grants that are neither revoked nor expired (one indexed query)."""
+    rows = session.execute(
+        select(DataGrant.id, DataGrant.dataset, DataGrant.fields, DataGrant.purpose,
+               DataGrant.expires_at)
+        .where(DataGrant.grantee == grantee, DataGrant.expires_at > now,
+               DataGrant.revoked_at.is_(None))
+        .order_by(DataGrant.expires_at.desc())
+    )
+    return [LiveGrant(r.id, r.dataset, frozenset(r.fields), r.purpose, r.expires_at) for r in rows]
+
+
+def clearance_patterns(clearances: dict[str, list[str]], role: Role | str) -> tuple[str, ...]:
+    """Return the field patterns a role reads unmasked without a grant."""
+    key = role.value if isinstance(role, Role) else role
+    return tuple(clearances.get(key, ()))
+
+
+def cleared(patterns: tuple[str, ...], dataset: str, names: tuple[str, ...]) -> bool:
+    """Whether any pattern (``notices.notifier.*``) matches ``dataset.name`` for a name."""
+    return any(fnmatchcase(f"{dataset}.{n}", p) for p in patterns for n in names)
+
+
+def clearance_roles(
+    clearances: dict[str, list[str]], dataset: str, field: str, level: int
+) -> list[str]:
+    """Return the staff roles that read a catalog field unmasked without a grant."""
+    if level < SENSITIVE:
+        return [r.value for r in STAFF]
+    return [r.value for r in STAFF if cleared(clearance_patterns(clearances, r), dataset, (field,))]
+
+
+class Visibility:
+    """What one reader may see of one dataset, decided per path and remembered."""
+
+    def __init__(
+        self, dataset: Dataset, grants: list[LiveGrant], patterns: tuple[str, ...], role: str
+    ) -> None:
+        self.dataset = dataset
+        self.grants = [g for g in grants if g.dataset == dataset.name]
+        self.patterns = patterns
+        self.role = role
+        self._memo: dict[str, Permit | None | bool] = {}
+
+    def permit(self, path: str) -> Permit | None | bool:
+        """Return True for a path anyone on staff reads, a Permit, or None (mask it)."""
+        found = self._memo.get(path, False)
+        if found is not False:
+            return found
+        answer = self._decide(path)
+        self._memo[path] = answer
+        return answer
+
+    def _decide(self, path: str) -> Permit | None | bool:
+        classification = self.dataset.classify(path)
+        if classification is not None and classification.level < SENSITIVE:
+            return True
+        if classification is None:
+            return None  # unclassified: never shown
+        names = self.dataset.covering_names(path)
+        for grant in self.grants:
+            if any(name in grant.fields for name in names):
+                return Permit(grant.id, grant.purpose)
+        if cleared(self.patterns, self.dataset.name, names):
+            return Permit(None, f"standing clearance of role {self.role}")
+        return None
+
+
+@dataclass
+class PageAccess:
+    """What a page of records exposed unmasked, per permit (for the access log)."""
+
+    fields: dict[Permit, set[str]]
+    rows: dict[Permit, int]
+
+
+def leaf_paths(dataset: Dataset, record: dict[str, Any]) -> list[tuple[str, str, str | None]]:
+    """Return ``(path, key, sub_key)`` for every field of a record, objects flattened."""
+    out: list[tuple[str, str, str | None]] = []
+    for key, value in record.items():
+        if key in dataset.objects and isinstance(value, dict):
+            out.extend((f"{key}.{sub}", key, sub) for sub in value)
+        else:
+            out.append((key, key, None))
+    return out
+
+
+def show_records(
+    visibility: Visibility, records: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], PageAccess]:
+    """Mask every field the reader may not see; say which, and what was shown under what."""
+    access = PageAccess(fields={}, rows={})
+    shown: list[dict[str, Any]] = []
+    for record in records:
+        out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in record.items()}
+        masked: list[str] = []
+        used: set[Permit] = set()
+        for path, key, sub in leaf_paths(visibility.dataset, record):
+            decision = visibility.permit(path)
+            if decision is True:
+                continue
+            if isinstance(decision, Permit):
+                used.add(decision)
+                access.fields.setdefault(decision, set()).add(path)
+                continue
+            masked.append(path)
+            if sub is None:
+                out[key] = mask(out[key])
+            else:
+                out[key][sub] = mask(out[key][sub])
+        for permit in used:
+            access.rows[permit] = access.rows.get(permit, 0) + 1
+        out["masked"] = masked
+        shown.append(out)
+    return shown, access

@@ -1,0 +1,16 @@
+"""Who may call the data-protection routes; ownership and scope are checked by the services."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from marketguard.auth.deps import allow
+from marketguard.auth.roles import Principal, Role
+from marketguard.dataguard.access import STAFF
+
+DataStaff = Annotated[Principal, Depends(allow(*STAFF))]
+DataDecide = Annotated[Principal, Depends(allow(Role.data_owner))]
+DataRevoke = Annotated[Principal, Depends(allow(*STAFF))]  # grantee, data owner, admin: service
+DataLogRead = Annotated[Principal, Depends(allow(Role.auditor, Role.data_owner))]

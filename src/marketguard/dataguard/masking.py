@@ -1,0 +1,84 @@
+"""Mask a value so its kind stays recognisable and its content does not.
+
+``+8613800138021`` becomes ``+86*********21``, ``jane@example.com`` becomes
+``j***@e******.com``, ``203.0.113.9`` becomes ``***.*.***.*``. Short strings are
+starred whole, numbers and booleans become a starred string, ``null`` stays
+``null``, lists and objects are masked element by element. Whatever the input,
+the raw value never appears inside the result: if a shape-keeping mask would
+still contain it, the whole value is starred.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+STAR = "*"
+SHORT = 5  # strings this long or shorter are starred whole
+
+_EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+\.[^@\s.]+)$")
+_PHONE = re.compile(r"^\+\d[\d ()\-.]{6,}\d$")
+
+
+def mask(value: Any) -> Any:
+    """Return ``value`` masked (see the module docstring); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return [mask(item) for item in value]
+    if isinstance(value, dict):
+        return {key: mask(item) for key, item in value.items()}
+    if isinstance(value, bool):
+        return STAR * len(str(value).lower())
+    if isinstance(value, int | float):
+        return STAR * len(str(value))
+    return mask_text(str(value))
+
+
+def mask_text(text: str) -> str:
+    """Mask one string, keeping the shape of an e-mail, an IP address or a phone number."""
+    if len(text) <= SHORT:
+        return STAR * len(text)
+    masked = _shaped(text)
+    if text in masked:  # e.g. a value made of separators and stars
+        return STAR * len(text)
+    return masked
+
+
+def _shaped(text: str) -> str:
+    email = _EMAIL.match(text)
+    if email:
+        return _email(email.group(1), email.group(2))
+    if _is_ip(text):
+        return "".join(STAR if ch.isalnum() else ch for ch in text)
+    if _PHONE.match(text):
+        return _keep(text, head=3, tail=2)
+    return _keep(text, head=2 if len(text) >= 12 else 1, tail=2 if len(text) >= 12 else 1)
+
+
+def _email(local: str, domain: str) -> str:
+    *labels, top = domain.split(".")
+    parts = [_first(label) for label in labels]
+    return f"{_first(local)}@{'.'.join(parts)}.{top}"
+
+
+def _first(part: str) -> str:
+    """Keep the first character of a part of three or more, star the rest."""
+    if len(part) < 3:
+        return STAR * len(part)
+    return part[0] + STAR * (len(part) - 1)
+
+
+def _keep(text: str, *, head: int, tail: int) -> str:
+    """Keep ``head`` leading and ``tail`` trailing characters; star what is between."""
+    middle = len(text) - head - tail
+    return text[:head] + STAR * middle + text[len(text) - tail :]
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""Access requests, approvals, grants and the access log.
+
+Why tables and not a cache: a grant must stop working the moment it is revoked
+or expires, in every API process at once, so every read asks the database for
+the caller's live grants (one indexed query). Approvals are rows of their own,
+unique per request and approver, so "two different approvers" for secret data
+holds even when two owners click at the same moment. The access log is
+append-only: who read which level-3/4 fields of which dataset, how many rows,
+under which grant and for what purpose.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketguard.dataguard.classification import (
+    SECURITY,
+    Category,
+    Level,
+    classified,
+    owned_by,
+)
+from marketguard.db import Base, JSONType, UTCDateTime
+
+# How each column is classified (docs/data-protection.md).
+_ACCESS = classified(Level.internal, Category.corporate, "control access to sensitive data")
+_PERSON = classified(Level.internal, Category.personal, "name who asked, approved or read")
+_PURPOSE = classified(Level.internal, Category.corporate, "say why data was accessed")
+
+REQUEST_STATUSES = ("pending", "approved", "denied")
+
+
+class DataAccessRequest(Base):
+    """A person's request for time-limited access to level-3/4 fields of one dataset."""
+
+    __tablename__ = "data_access_requests"
+    __table_args__ = {"info": owned_by(SECURITY)}
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_ACCESS)
+    requester: Mapped[str] = mapped_column(String(200), index=True, info=_PERSON)
+    requester_role: Mapped[str] = mapped_column(String(40), info=_ACCESS)
+    dataset: Mapped[str] = mapped_column(String(100), index=True, info=_ACCESS)
+    fields: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_ACCESS)
+    level: Mapped[int] = mapped_column(Integer, info=_ACCESS)
+    purpose: Mapped[str] = mapped_column(Text, info=_PURPOSE)
+    duration: Mapped[str] = mapped_column(String(40), info=_ACCESS)  # ISO 8601, as asked
+    duration_s: Mapped[int] = mapped_column(Integer, info=_ACCESS)
+    approvals_required: Mapped[int] = mapped_column(Integer, info=_ACCESS)
+    status: Mapped[str] = mapped_column(String(12), index=True, info=_ACCESS)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_ACCESS)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=_ACCESS)
+    grant_id: Mapped[str | None] = mapped_column(String(40), info=_ACCESS)
+
+
+class DataAccessApproval(Base):
+    """One data owner's approval or denial of a request; one per request and person."""
+
+    __tablename__ = "data_access_approvals"
+    __table_args__ = (
+        UniqueConstraint("request_id", "approver", name="uq_data_access_approvals_approver"),
+        {"info": owned_by(SECURITY)},
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_ACCESS)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("data_access_requests.id", ondelete="CASCADE"), index=True, info=_ACCESS
+    )
+    approver: Mapped[str] = mapped_column(String(200), info=_PERSON)
+    outcome: Mapped[str] = mapped_column(String(12), info=_ACCESS)  # approve | deny
+    reason: Mapped[str] = mapped_column(Text, info=_PURPOSE)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, info=_ACCESS)
+
+
+class DataGrant(Base):
+    """Time-limited access of one person to named fields of one dataset."""
+
+    __tablename__ = "data_grants"
+    __table_args__ = (
+        Index("ix_data_grants_live", "grantee", "expires_at"),
+        {"info": owned_by(SECURITY)},
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_ACCESS)
+    request_id: Mapped[str] = mapped_column(
+        ForeignKey("data_access_requests.id"), index=True, info=_ACCESS
+    )
+    grantee: Mapped[str] = mapped_column(String(200), info=_PERSON)
+    dataset: Mapped[str] = mapped_column(String(100), index=True, info=_ACCESS)
+    fields: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_ACCESS)
+    level: Mapped[int] = mapped_column(Integer, info=_ACCESS)
+    purpose: Mapped[str] = mapped_column(Text, info=_PURPOSE)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_ACCESS)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, info=_ACCESS)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=_ACCESS)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), info=_PERSON)
+
+
+class DataAccessLog(Base):
+    """One read or export of level-3/4 fields: who, what, how many rows, why, under what."""
+
+    __tablename__ = "data_access_log"
+    __table_args__ = (
+        Index("ix_data_access_log_actor", "actor", "id"),
+        Index("ix_data_access_log_dataset", "dataset", "id"),
+        {"info": owned_by(SECURITY)},
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_ACCESS)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, info=_ACCESS)
+    actor: Mapped[str] = mapped_column(String(200), info=_PERSON)
+    dataset: Mapped[str] = mapped_column(String(100), info=_ACCESS)
+    fields: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_ACCESS)
+    rows: Mapped[int] = mapped_column(Integer, info=_ACCESS)
+    grant_id: Mapped[str | None] = mapped_column(String(40), info=_ACCESS)
+    purpose: Mapped[str] = mapped_column(Text, info=_PURPOSE)
+    kind: Mapped[str] = mapped_column(String(12), info=_ACCESS)  # read | export
