@@ -138,7 +138,13 @@ class ReferenceImage:
 
 @dataclass(frozen=True, slots=True)
 class ListingInput:
-    """A listing to check. Money is integer minor units plus an ISO 4217 code."""
+    """A listing to check. Money is integer minor units plus an ISO 4217 code.
+
+    With ``image_root``, ``image_paths`` are names relative to that folder and a
+    photo resolving outside it (absolute, ``..``, a symlink out) is refused: that is
+    how the platform passes photos named by callers. Without it, the paths are
+    the caller's own, used as given (still read only as capped regular files).
+    """
 
     listing_id: str
     seller_id: str
@@ -149,6 +155,7 @@ class ListingInput:
     price_currency: str | None = None
     image_paths: Sequence[str] = ()
     created_at: datetime | None = None
+    image_root: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_paths", tuple(str(p) for p in self.image_paths))

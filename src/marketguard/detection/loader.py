@@ -135,8 +135,7 @@ def forget_detectors() -> None:
 
 
 def listing_input(listing: Listing) -> ListingInput:
-    """Turn a stored listing into the detector's input (image paths resolved)."""
-    root = Path(listing.image_root or ".")
+    """Turn a stored listing into the detector's input (photos confined to its image root)."""
     return ListingInput(
         listing_id=listing.listing_id,
         seller_id=listing.seller_id,
@@ -145,8 +144,9 @@ def listing_input(listing: Listing) -> ListingInput:
         category=listing.category,
         price_amount=listing.price_amount,
         price_currency=listing.price_currency,
-        image_paths=[str(root / image) for image in listing.images],
+        image_paths=list(listing.images),
         created_at=listing.created_at,
+        image_root=listing.image_root or ".",
     )
 
 
