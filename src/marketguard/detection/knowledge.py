@@ -167,7 +167,11 @@ class SellerContext:
 
     ``linked_penalized_sellers`` pairs another seller that was closed or penalised
     with the kind of identifier they share (``device``, ``payment``, ``phone``,
-    ``address``, ``ip``).
+    ``address``, ``ip``). ``status`` is the account's status (``active``,
+    ``suspended``, ``closed``) when the listing asks to go live; only an active
+    store may publish. ``None`` means not asked: rescans of listings already
+    decided leave it out, because what happens to a store's live listings is
+    enforcement's call (closing a store takes them down; a suspension does not).
     """
 
     seller_id: str
@@ -176,10 +180,16 @@ class SellerContext:
     prior_takedowns: int = 0
     strikes: int = 0
     linked_penalized_sellers: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    status: str | None = None
 
     def __post_init__(self) -> None:
         links = tuple((str(s), str(k)) for s, k in self.linked_penalized_sellers)
         object.__setattr__(self, "linked_penalized_sellers", links)
+
+    @property
+    def may_publish(self) -> bool:
+        """Return whether the store may put new listings live (unknown status: yes)."""
+        return self.status in (None, "active")
 
 
 @dataclass(frozen=True, slots=True)
