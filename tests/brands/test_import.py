@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from marketguard.auth.roles import cli_principal
 from marketguard.brands import service
 from marketguard.brands.models import Product, ReferenceImage
+from marketguard.brands.packs import load_pack
 from marketguard.config import Settings
 from marketguard.errors import InvalidInput
-from marketguard.ingest import ImportReport
+from marketguard.ingest import ImportReport, RecordError
 from marketguard.uow import unit_of_work
+from tests.detection.guard import run_guarded
 from tests.factories import brand_pack, write_brand_pack, write_image
 
 
@@ -110,3 +114,51 @@ def test_when_the_path_does_not_exist_then_a_clear_error(
 ) -> None:
     with pytest.raises(InvalidInput, match="brand pack not found"):
         _import(settings, tmp_path / "nope.yaml")
+
+
+def _pack_naming(folder: Path, image: str) -> Path:
+    pack = brand_pack("Acme Outdoor")
+    pack["products"][0]["images"] = [image]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "acme.yaml"
+    path.write_text(yaml.safe_dump(pack))
+    return path
+
+
+@pytest.mark.parametrize("where", ["absolute path", "climbs out with ../", "symlink out"])
+def test_when_a_pack_image_lies_outside_the_pack_folder_then_the_pack_is_rejected(
+    settings: Settings, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, where: str
+) -> None:
+    outside = write_image(tmp_path_factory.mktemp("elsewhere") / "front.png", seed=5)
+    folder = tmp_path / "pack"
+    name = str(outside) if where == "absolute path" else os.path.relpath(outside, folder)
+    if where == "symlink out":
+        (folder / "img").mkdir(parents=True)
+        (folder / "img" / "front.png").symlink_to(outside)
+        name = "img/front.png"
+    report = _import(settings, _pack_naming(folder, name))
+    assert report.created == 0 and report.rejected == 1
+    assert "outside the pack folder" in str(report.errors[0]), report.errors[0]
+
+
+def test_when_a_pack_image_is_a_symlink_inside_the_pack_folder_then_it_loads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    write_image(tmp_path / "img" / "real.png", seed=5)
+    (tmp_path / "img" / "front.png").symlink_to(tmp_path / "img" / "real.png")
+    report = _import(settings, _pack_naming(tmp_path, "img/front.png"))
+    assert (report.created, report.rejected) == (1, 0)
+
+
+def _pack_refusal(path: Path) -> str:
+    loaded = load_pack(path)
+    return loaded.reason if isinstance(loaded, RecordError) else "loaded"
+
+
+def test_when_a_pack_image_is_a_fifo_then_refused_without_waiting_for_a_writer(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "img").mkdir()
+    os.mkfifo(tmp_path / "img" / "front.png")
+    reason, seconds = run_guarded(_pack_refusal, _pack_naming(tmp_path, "img/front.png"))
+    assert "not a regular file" in reason and seconds < 5

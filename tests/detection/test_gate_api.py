@@ -120,8 +120,8 @@ def test_when_a_reviewer_confirms_a_held_listing_then_it_is_blocked_and_learned(
         listing = session.get(Listing, "L-3")
         assert listing is not None
         listing.title = "Acme Outdoor Summit backpack"
-        listing.images = ["../market/brands/img/acmeoutdoor_front.png"]
-        listing.image_root = str(settings.data_dir / "photos")
+        listing.images = ["market/brands/img/acmeoutdoor_front.png"]
+        listing.image_root = str(settings.data_dir)
         session.flush()
         service.check_listings(
             session, actor=cli_principal(), settings=settings, listings=[listing], stage="gate"

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from marketguard.detection.image_hash import hash_image_bytes, reference_hashes
 from marketguard.detection.image_index import ReferenceIndex
+from marketguard.detection.image_match import REFUSED
 from marketguard.detection.knowledge import ReferenceImage
 from marketguard.detection.policy import Policy
 from tests.detection.factories import detector, jpeg_bytes, listing, product_photo, save
@@ -140,24 +141,28 @@ BAD_IMAGES: dict[str, tuple[Callable[[Path], str], str]] = {
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_IMAGES))
-def test_when_image_is_bad_then_error_evidence_and_other_photos_still_checked(
-    kind: str, tmp_path: Path
+def test_when_image_is_bad_then_one_refusal_text_the_cause_logged_and_other_photos_checked(
+    kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    make, reason = BAD_IMAGES[kind]
+    make, cause = BAD_IMAGES[kind]
     bad = make(tmp_path)
     good = save(product_photo(1), tmp_path / "good.png")
     decision = detector([reference(1)]).check(listing("Backpack", image_paths=(bad, good)))
     errors = [r for r in decision.reasons if r.error]
     assert len(errors) == 1 and errors[0].signal == "image_match"
-    assert errors[0].detail.startswith("image 1 (") and reason in errors[0].detail
+    assert errors[0].detail == REFUSED.format(position=1)
+    assert cause in caplog.text  # the precise cause is for operators, in the log
     assert any(r.data.get("ref_id") == "ref-1" for r in decision.reasons)
 
 
-def test_when_image_exceeds_pixel_limit_then_refused_before_decoding(tmp_path: Path) -> None:
+def test_when_image_exceeds_pixel_limit_then_refused_before_decoding(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     path = save(product_photo(1, size=300), tmp_path / "big.png")
     decision = detector(max_image_pixels=200 * 200).check(listing("Backpack", image_paths=(path,)))
     [error] = [r for r in decision.reasons if r.error]
-    assert "300×300 pixels is over the limit of 40000" in error.detail
+    assert error.detail == REFUSED.format(position=1)
+    assert "300×300 pixels is over the limit of 40000" in caplog.text
 
 
 def test_when_photo_is_featureless_then_not_compared(tmp_path: Path) -> None:

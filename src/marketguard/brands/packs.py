@@ -1,8 +1,15 @@
-"""Reading brand packs from disk: YAML or JSON, one file or a folder of them."""
+"""Reading brand packs from disk: YAML or JSON, one file or a folder of them.
+
+A pack's images are read with the gate's safe reader: confined to the pack's own
+folder (no absolute paths, no ``..`` or symlinks leading out), regular files
+only, at most 20 MiB, so importing a pack cannot make the platform read, hash
+and keep any other file of the server.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +19,13 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 
 from marketguard.brands.schemas import BrandPackIn
+from marketguard.detection.image_files import (
+    FileMissing,
+    ImageError,
+    OutsideFolder,
+    confine,
+    read_image_file,
+)
 from marketguard.errors import InvalidInput
 from marketguard.ingest import RecordError, describe_validation
 
@@ -74,15 +88,19 @@ def load_pack(path: Path) -> LoadedPack | RecordError:
 
 
 def _load_image(base: Path, relative: str) -> LoadedImage | str:
-    image_path = (base / relative).resolve()
-    if not image_path.is_file():
-        return f"image {relative!r} not found (paths are relative to the pack file)"
-    size = image_path.stat().st_size
-    if size > MAX_IMAGE_BYTES:
-        return f"image {relative!r} is {size // 1_048_576} MiB; the limit is 20 MiB"
-    data = image_path.read_bytes()
+    """Read one reference image, confined to the pack's folder, and check that it opens."""
+    where = "(paths are relative to the pack file)"
     try:
-        with Image.open(image_path) as image:
+        image_path = confine(relative, base)
+        data = read_image_file(relative, root=base, max_bytes=MAX_IMAGE_BYTES)
+    except OutsideFolder:
+        return f"image {relative!r} is outside the pack folder {where}"
+    except FileMissing:
+        return f"image {relative!r} not found {where}"
+    except ImageError as exc:
+        return f"image {relative!r} cannot be used: {exc}"
+    try:
+        with Image.open(io.BytesIO(data)) as image:
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         return f"image {relative!r} cannot be read as an image ({exc})"

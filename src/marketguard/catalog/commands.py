@@ -1,4 +1,9 @@
-"""``marketguard catalog ...``: import the marketplace's sellers, listings and orders."""
+"""``marketguard catalog ...``: import the marketplace's sellers, listings and orders.
+
+An import publishes the marketplace's existing catalog as it is, except the new
+listings of a closed or suspended store: the import holds them and the gate
+then refuses them, with a statement of reasons, as it would over the API.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,9 @@ import typer
 
 from marketguard.auth.roles import cli_principal
 from marketguard.catalog import service
-from marketguard.cli_support import cli_session, exit_for, print_reports
+from marketguard.cli_support import cli_session, console, exit_for, print_reports
+from marketguard.config import get_settings
+from marketguard.detection import service as detection
 from marketguard.errors import InvalidInput
 from marketguard.ingest import ImportReport, require_file
 
@@ -37,6 +44,10 @@ def import_command(
             reports.append(service.import_sellers(session, actor=actor, path=sellers))
         if listings is not None:
             reports.append(service.import_listings(session, actor=actor, path=listings))
+            # Listings held by the import (a store that may not publish) get their gate decision.
+            gated = detection.gate_waiting(session, actor=actor, settings=get_settings())
+            if gated.decisions:
+                console.print(f"gate decided {len(gated.decisions)} held listings: {gated.actions}")
         if orders is not None:
             reports.append(service.import_orders(session, actor=actor, path=orders))
     print_reports(reports)

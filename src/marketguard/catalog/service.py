@@ -105,12 +105,15 @@ def import_listings(
     """Load ``listings.jsonl`` (images relative to the file); idempotent by listing id.
 
     ``new_status`` is the status of listings seen for the first time: ``live`` for
-    a marketplace's existing catalog, ``held`` for listings awaiting the gate.
+    a marketplace's existing catalog, ``held`` for listings awaiting the gate. A
+    store that is not active (suspended, closed) cannot publish: its new listings
+    are always ``held``, for the gate to refuse them with a statement of reasons.
     """
     report = ImportReport("listings")
     records = _parse(path, ListingIn, "listing_id", report)
     image_root = str(path.resolve().parent)
     known_sellers = _existing_ids(session, Seller.seller_id, {r.seller_id for _, r in records})
+    barred = _barred_sellers(session, known_sellers)
     existing: dict[str, Listing] = {}
     for chunk in _chunks([r.listing_id for _, r in records]):
         for found in session.scalars(select(Listing).where(Listing.listing_id.in_(chunk))):
@@ -127,8 +130,9 @@ def import_listings(
                 )
             )
             continue
+        status = "held" if record.seller_id in barred else new_status
         _, outcome = _upsert_listing(
-            session, record, image_root, existing.get(record.listing_id), new_status
+            session, record, image_root, existing.get(record.listing_id), status
         )
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome != "unchanged":
@@ -220,6 +224,20 @@ def import_orders(session: Session, *, actor: Principal, path: Path) -> ImportRe
         changed.append(record.order_id)
     _audit_import(session, actor, path, report, changed)
     return report
+
+
+def _barred_sellers(session: Session, seller_ids: set[str]) -> set[str]:
+    """Return the sellers among ``seller_ids`` whose store is not active."""
+    barred: set[str] = set()
+    for chunk in _chunks(sorted(seller_ids)):
+        barred.update(
+            session.scalars(
+                select(Seller.seller_id).where(
+                    Seller.seller_id.in_(chunk), Seller.status != "active"
+                )
+            )
+        )
+    return barred
 
 
 def _existing_ids(session: Session, column: Any, wanted: set[str]) -> set[str]:

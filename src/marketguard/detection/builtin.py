@@ -19,16 +19,18 @@ from marketguard.detection.counterfeit_terms import CounterfeitTermsSignal
 from marketguard.detection.image_match import ImageMatchSignal
 from marketguard.detection.price import PriceSignal
 from marketguard.detection.seller import SellerSignal
+from marketguard.detection.seller_status import SellerStatusSignal
 
 if TYPE_CHECKING:
     from marketguard.detection.registry import SignalRegistry
 
 
 def register(registry: SignalRegistry) -> None:
-    """Add the built-in signals: text, vocabulary, photos, price, seller, authorisation."""
+    """Add the built-in signals: text, vocabulary, photos, price, seller, authorisation, status."""
     registry.register(BrandTextSignal.name, BrandTextSignal)
     registry.register(CounterfeitTermsSignal.name, CounterfeitTermsSignal)
     registry.register(ImageMatchSignal.name, ImageMatchSignal)
     registry.register(PriceSignal.name, PriceSignal)
     registry.register(SellerSignal.name, SellerSignal)
     registry.register(AuthorizationSignal.name, AuthorizationSignal)
+    registry.register(SellerStatusSignal.name, SellerStatusSignal)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from marketguard.detection.context import DetectorSetup, ImageResult, ScanContext
 from marketguard.detection.evidence import Decision, Evidence
+from marketguard.detection.image_files import read_image_file
 from marketguard.detection.image_hash import (
     HASH_SIDE,
     MAX_PIXELS,
@@ -33,7 +34,6 @@ from marketguard.detection.image_hash import (
     ImageHash,
     decode_image,
     hash_image,
-    read_image_bytes,
 )
 from marketguard.detection.image_index import ImageMatch, ReferenceIndex
 from marketguard.detection.knowledge import (
@@ -181,13 +181,18 @@ class Detector:
         results = []
         for position, path in enumerate(listing.image_paths, start=1):
             try:
-                results.append(self._examine(position, path, ocr=ocr))
+                results.append(self._examine(position, path, listing.image_root, ocr=ocr))
             except ImageError as exc:
+                # The precise cause is for operators only: callers get one text for
+                # every refused photo, so the gate is no oracle for the server's files.
+                log.warning(
+                    "listing %s: photo %d %r refused: %s", listing.listing_id, position, path, exc
+                )
                 results.append(ImageResult(position, path, error=str(exc)))
         return tuple(results)
 
-    def _examine(self, position: int, path: str, *, ocr: bool) -> ImageResult:
-        data = read_image_bytes(path)
+    def _examine(self, position: int, path: str, root: str | None, *, ocr: bool) -> ImageResult:
+        data = read_image_file(path, root=root)
         digest = hashlib.sha256(data).hexdigest()
         with self._hashes_lock:
             hashed = self._hashes.get(digest)

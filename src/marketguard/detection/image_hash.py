@@ -15,7 +15,8 @@ rotated within those bounds then lies within the match threshold of one variant
 before hashing: PDQ works on a 64×64 reduction anyway, and hashing is 15 times
 faster than at 512 pixels with the same robustness on our measurements.
 
-Loading never trusts the file: a byte limit, a pixel limit checked before
+Loading never trusts the file: files are read by :mod:`.image_files` (confined to
+their folder, regular files only, a byte limit), a pixel limit is checked before
 decoding (decompression bombs), and every decoder failure becomes an
 :class:`ImageError` with a readable reason, so one bad photo never stops a batch.
 """
@@ -33,10 +34,11 @@ import pdqhash
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.JpegImagePlugin import JpegImageFile
 
+from marketguard.detection.image_files import ImageError, read_image_file
+
 HASH_SIDE = 128  # images are reduced to this before hashing (PDQ itself works at 64×64)
 VARIANT_SIDE = 512  # reference variants are cut at this size, then reduced
 MAX_PIXELS = 40_000_000  # default pixel limit: larger images are refused before decoding
-MAX_BYTES = 30 * 1024 * 1024
 MIN_QUALITY = 50  # PDQ quality below this means a near-featureless image; never matched
 
 # Image.Transpose operations giving the 7 non-identity dihedral transforms.
@@ -69,10 +71,6 @@ VARIANT_LABELS: tuple[str, ...] = (
 )
 
 
-class ImageError(Exception):
-    """An image that cannot be examined; the message says why, for a person."""
-
-
 @dataclass(frozen=True, slots=True)
 class ImageHash:
     """The PDQ hash of one image with the facts needed to explain a match."""
@@ -91,22 +89,6 @@ class ReferenceHashes:
     pdq: bytes
     quality: int
     variants: tuple[bytes, ...]
-
-
-def read_image_bytes(path: str | Path, *, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read an image file, refusing missing, unreadable and oversized files."""
-    file = Path(path)
-    try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            raise ImageError(f"file is {size} bytes, over the {max_bytes}-byte limit")
-        return file.read_bytes()
-    except FileNotFoundError:
-        raise ImageError("file not found") from None
-    except IsADirectoryError:
-        raise ImageError("is a folder, not an image file") from None
-    except OSError as exc:
-        raise ImageError(f"cannot be read: {exc.strerror or exc}") from None
 
 
 def decode_image(
@@ -183,7 +165,7 @@ def reference_hashes(
     reference so the detector never decodes reference images at start-up.
     ``crops=False`` keeps only the 7 rotations and flips (for very large catalogues).
     """
-    data = source if isinstance(source, bytes) else read_image_bytes(source)
+    data = source if isinstance(source, bytes) else read_image_file(source)
     # Variants are cut from a finer copy and then reduced, as a cropped photo would be.
     full = _reduce(decode_image(data, max_pixels=max_pixels, side=VARIANT_SIDE), VARIANT_SIDE)
     image = _reduce(full)

@@ -5,7 +5,10 @@ sells the fake) or reuse photos of fakes already caught. A match ties the listin
 to the brand and, from anyone but an authorised seller, weighs heavily; a match
 with a confirmed counterfeit weighs most. Authorised sellers may use official
 photos, so those matches are reported with weight 0. Photos that could not be
-examined are reported as errors, one per photo, and never stop the scan.
+examined are reported as errors, one per photo, and never stop the scan; every
+such error reads the same whatever the cause (missing, outside the folder, not
+a regular file, too large, undecodable), so a caller naming paths learns nothing
+about the server's files. The detector logs the precise cause for operators.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ KIND_WORDS = {
     "design": "registered design",
 }
 MAX_MATCHES_PER_PHOTO = 3
+REFUSED = (
+    "photo {position} could not be used "
+    "(missing, outside the data folder, too large or not an image)"
+)
 
 
 class ImageMatchSignal:
@@ -42,7 +49,7 @@ class ImageMatchSignal:
         out = []
         for image in context.images:
             if image.error is not None:
-                detail = f"{image.name} could not be examined: {image.error}"
+                detail = REFUSED.format(position=image.position)
                 out.append(Evidence(self.name, detail, 0.0, error=True, data={"path": image.path}))
                 continue
             if image.ocr_error is not None:

@@ -138,7 +138,13 @@ class ReferenceImage:
 
 @dataclass(frozen=True, slots=True)
 class ListingInput:
-    """A listing to check. Money is integer minor units plus an ISO 4217 code."""
+    """A listing to check. Money is integer minor units plus an ISO 4217 code.
+
+    With ``image_root``, ``image_paths`` are names relative to that folder and a
+    photo resolving outside it (absolute, ``..``, a symlink out) is refused: that is
+    how the platform passes photos named by callers. Without it, the paths are
+    the caller's own, used as given (still read only as capped regular files).
+    """
 
     listing_id: str
     seller_id: str
@@ -149,6 +155,7 @@ class ListingInput:
     price_currency: str | None = None
     image_paths: Sequence[str] = ()
     created_at: datetime | None = None
+    image_root: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_paths", tuple(str(p) for p in self.image_paths))
@@ -160,7 +167,11 @@ class SellerContext:
 
     ``linked_penalized_sellers`` pairs another seller that was closed or penalised
     with the kind of identifier they share (``device``, ``payment``, ``phone``,
-    ``address``, ``ip``).
+    ``address``, ``ip``). ``status`` is the account's status (``active``,
+    ``suspended``, ``closed``) when the listing asks to go live; only an active
+    store may publish. ``None`` means not asked: rescans of listings already
+    decided leave it out, because what happens to a store's live listings is
+    enforcement's call (closing a store takes them down; a suspension does not).
     """
 
     seller_id: str
@@ -169,10 +180,16 @@ class SellerContext:
     prior_takedowns: int = 0
     strikes: int = 0
     linked_penalized_sellers: Sequence[tuple[str, str]] = field(default_factory=tuple)
+    status: str | None = None
 
     def __post_init__(self) -> None:
         links = tuple((str(s), str(k)) for s, k in self.linked_penalized_sellers)
         object.__setattr__(self, "linked_penalized_sellers", links)
+
+    @property
+    def may_publish(self) -> bool:
+        """Return whether the store may put new listings live (unknown status: yes)."""
+        return self.status in (None, "active")
 
 
 @dataclass(frozen=True, slots=True)

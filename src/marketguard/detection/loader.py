@@ -135,8 +135,7 @@ def forget_detectors() -> None:
 
 
 def listing_input(listing: Listing) -> ListingInput:
-    """Turn a stored listing into the detector's input (image paths resolved)."""
-    root = Path(listing.image_root or ".")
+    """Turn a stored listing into the detector's input (photos confined to its image root)."""
     return ListingInput(
         listing_id=listing.listing_id,
         seller_id=listing.seller_id,
@@ -145,24 +144,30 @@ def listing_input(listing: Listing) -> ListingInput:
         category=listing.category,
         price_amount=listing.price_amount,
         price_currency=listing.price_currency,
-        image_paths=[str(root / image) for image in listing.images],
+        image_paths=list(listing.images),
         created_at=listing.created_at,
+        image_root=listing.image_root or ".",
     )
 
 
 def seller_contexts(
-    session: Session, seller_ids: Iterable[str], *, now: datetime
+    session: Session, seller_ids: Iterable[str], *, now: datetime, publishing: bool = False
 ) -> dict[str, SellerContext]:
-    """Gather behaviour facts for many sellers at once (a few grouped queries per chunk)."""
+    """Gather behaviour facts for many sellers at once (a few grouped queries per chunk).
+
+    ``publishing`` (the gate) adds each account's status, so a closed or
+    suspended store's new listings are refused.
+    """
     wanted = sorted(set(seller_ids))
     out: dict[str, SellerContext] = {}
     for start in range(0, len(wanted), CHUNK):
-        out.update(_seller_chunk(session, wanted[start : start + CHUNK], now=now))
+        chunk = wanted[start : start + CHUNK]
+        out.update(_seller_chunk(session, chunk, now=now, publishing=publishing))
     return out
 
 
 def _seller_chunk(
-    session: Session, wanted: list[str], *, now: datetime
+    session: Session, wanted: list[str], *, now: datetime, publishing: bool
 ) -> dict[str, SellerContext]:
     sellers = {
         s.seller_id: s for s in session.scalars(select(Seller).where(Seller.seller_id.in_(wanted)))
@@ -188,6 +193,7 @@ def _seller_chunk(
             prior_takedowns=int(takedowns.get(seller_id, 0)),
             strikes=strikes.get(seller_id, 0),
             linked_penalized_sellers=links.get(seller_id, []),
+            status=sellers[seller_id].status if publishing and seller_id in sellers else None,
         )
         for seller_id in wanted
     }

@@ -20,6 +20,7 @@ from marketguard.auth.roles import Principal
 from marketguard.brands.models import ReferenceImage
 from marketguard.catalog.models import Listing
 from marketguard.detection.apply import apply_action
+from marketguard.detection.image_files import ImageError, confine, read_image_file
 from marketguard.detection.models import DetectionLabel, ReviewCase, ScanDecision
 from marketguard.errors import Conflict, InvalidInput, NotFound
 from marketguard.ids import new_id
@@ -108,12 +109,18 @@ def decide_case(
 
 
 def learn_counterfeit_images(session: Session, *, listing: Listing, brand_id: str) -> int:
-    """Add a confirmed counterfeit's photos to the reference index; return how many."""
+    """Add a confirmed counterfeit's photos to the reference index; return how many.
+
+    Photos are read as the gate reads them (confined to the listing's folder,
+    regular files under the cap); one that cannot be used is skipped.
+    """
     added = 0
-    root = Path(listing.image_root or ".")
+    root = listing.image_root or "."
     for relative in listing.images:
-        path = (root / relative).resolve()
-        if not path.is_file():
+        try:
+            path = confine(relative, root)
+            data = read_image_file(relative, root=root)
+        except ImageError:
             continue
         label = f"counterfeit:{listing.listing_id}:{Path(relative).name}"
         exists = session.scalars(
@@ -131,7 +138,7 @@ def learn_counterfeit_images(session: Session, *, listing: Listing, brand_id: st
                 kind="counterfeit",
                 label=label,
                 path=str(path),
-                sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+                sha256=hashlib.sha256(data).hexdigest(),
                 created_at=utcnow(),
             )
         )

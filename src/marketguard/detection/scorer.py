@@ -7,7 +7,11 @@ case, one weak signal stays weak, and adding evidence never lowers the score.
 The combination is per brand, because a listing can name several; the brand
 with the highest score is the one the decision is about.
 
-Three rules sit on top, each reported as a reason when it applies:
+Four rules sit on top, each reported as a reason when it applies:
+- the seller's store may not publish (closed or suspended, stated by the
+  ``seller_status`` signal): the listing is blocked outright, score 1, and the
+  decision is about the seller, not a brand (``brand`` is ``None``, so the
+  statement of reasons rests on the terms of service, not a brand's right);
 - no brand involved (no counted mention, no photo match): the score is capped
   at ``policy.unbranded_cap``, below review, so "replica Roman sword" is allowed;
 - the seller is authorised by the brand: the score is multiplied by
@@ -27,6 +31,7 @@ from marketguard.detection.knowledge import BrandKnowledge
 from marketguard.detection.policy import EffectivePolicy
 
 MAX_WEIGHT = 0.999
+BARRED_SIGNAL = "seller_status"  # states why a store may not publish (seller_status.py)
 
 
 def noisy_or(weights: Sequence[float]) -> float:
@@ -64,6 +69,16 @@ def decide(
 ) -> Decision:
     """Score one listing's evidence under the detector's policy and return the decision."""
     setup, listing = context.setup, context.listing
+    if context.seller is not None and not context.seller.may_publish:
+        return Decision(
+            listing_id=listing.listing_id,
+            action="block",
+            score=1.0,
+            brand_id=None,
+            brand=None,
+            reasons=_barred_order(evidence),
+            versions=dict(versions),
+        )
     policy = setup.policy
     generic = [e for e in evidence if e.brand_id is None and not e.error]
     brand_ids = list(
@@ -121,3 +136,10 @@ def _order(best: _Candidate, evidence: Sequence[Evidence]) -> tuple[Evidence, ..
     rest = [e for e in evidence if id(e) not in used_ids or e.weight == 0]
     rest.sort(key=lambda e: (e.error, -e.weight))
     return (*driving, *best.notes, *rest)
+
+
+def _barred_order(evidence: Sequence[Evidence]) -> tuple[Evidence, ...]:
+    """The seller's standing first, then the rest (heaviest first, errors last)."""
+    return tuple(
+        sorted(evidence, key=lambda e: (e.signal != BARRED_SIGNAL, e.error, -e.weight))
+    )

@@ -129,10 +129,13 @@ def check_listings(
     """
     detector = detector or loader.detector_for(session, settings)
     moment = now or utcnow()
+    publishing = stage == "gate"  # only the gate asks whether the store may publish
     contexts = (
         {}
         if replay is not None
-        else loader.seller_contexts(session, (item.seller_id for item in listings), now=moment)
+        else loader.seller_contexts(
+            session, (item.seller_id for item in listings), now=moment, publishing=publishing
+        )
     )
     outcome = ScanOutcome()
     ocr, escalate_only = STAGES[stage]
@@ -143,7 +146,9 @@ def check_listings(
             continue  # already down: a slower look cannot make it stricter
         when = moment if replay is None else listing.created_at + replay
         if replay is not None:
-            contexts = loader.seller_contexts(session, [listing.seller_id], now=when)
+            contexts = loader.seller_contexts(
+                session, [listing.seller_id], now=when, publishing=publishing
+            )
         decision = detector.check(
             loader.listing_input(listing), contexts.get(listing.seller_id), ocr=ocr
         )
@@ -171,6 +176,34 @@ def _current_strength(listing: Listing) -> int:
 def _reason(decision: Decision, stage: str) -> str:
     top = decision.reasons[0].detail if decision.reasons else "no signal"
     return f"{stage} scan: {decision.action} at score {decision.score:.2f} ({top})"
+
+
+def gate_waiting(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    progress: Progress | None = None,
+) -> ScanOutcome:
+    """Run the gate on held listings that have no decision yet, oldest id first.
+
+    A catalog import holds the new listings of a store that may not publish
+    instead of putting them live; this gives each its decision (a block, with a
+    statement of reasons) exactly as the API gate would.
+    """
+    decided = select(ScanDecision.id).where(ScanDecision.listing_id == Listing.listing_id)
+    waiting = list(
+        session.scalars(
+            select(Listing)
+            .where(Listing.status == "held", ~decided.exists())
+            .order_by(Listing.listing_id)
+        )
+    )
+    if not waiting:
+        return ScanOutcome()  # no detector to build
+    return check_listings(
+        session, actor=actor, settings=settings, listings=waiting, stage="gate", progress=progress
+    )
 
 
 def run_full_scans(
