@@ -17,6 +17,7 @@ import marketguard
 from marketguard import db
 from marketguard.audit import service as audit
 from marketguard.config import Settings
+from marketguard.dataguard import alerts
 from marketguard.migrate import upgrade
 from marketguard.models import Base
 from marketguard.uow import unit_of_work
@@ -74,6 +75,7 @@ def start_audit_log(url: str, tmp_path: Path) -> None:
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database at the newest schema, on each profile."""
+    alerts.reset_evaluators()  # an evaluator's windows belong to the database it followed
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'marketguard.db'}"
         Base.metadata.create_all(db.get_engine(url))

@@ -92,6 +92,25 @@ class Settings(BaseSettings):
     data_max_duration_level4: timedelta = Field(
         default=timedelta(days=1), description="Longest grant on level-4 fields (ISO 8601: P1D)"
     )
+    data_alert_rules_path: Path | None = Field(
+        default=None,
+        description="Rules file (FORMATS §5) the access-log alerts run on; unset: the starter "
+        "rules shipped in marketguard/dataguard/alert_rules.yaml",
+    )
+
+    @field_validator("data_alert_rules_path")
+    @classmethod
+    def _check_alert_rules(cls, value: Path | None) -> Path | None:
+        """Refuse a rules file that does not load, naming the rule and position."""
+        if value is not None:
+            from marketguard.errors import MarketguardError
+            from marketguard.risk.validator import load_rules
+
+            try:
+                load_rules(str(value))
+            except (MarketguardError, OSError) as exc:
+                raise ValueError(f"data_alert_rules_path: {exc}") from None
+        return value
 
     @field_validator("data_clearances")
     @classmethod

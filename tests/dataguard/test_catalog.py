@@ -36,6 +36,8 @@ DATA_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/api/v1/data/grants", None),
     ("DELETE", "/api/v1/data/grants/x", None),
     ("GET", "/api/v1/data/access-log", None),
+    ("GET", "/api/v1/data/alerts", None),
+    ("POST", "/api/v1/data/alerts/x/acknowledge", {"note": "x"}),
 ]
 # The routes above as their templates, for tests/api/test_isolation.py.
 ROUTES = {
@@ -48,6 +50,8 @@ ROUTES = {
     ("GET", "/api/v1/data/grants"),
     ("DELETE", "/api/v1/data/grants/{grant_id}"),
     ("GET", "/api/v1/data/access-log"),
+    ("GET", "/api/v1/data/alerts"),
+    ("POST", "/api/v1/data/alerts/{alert_id}/acknowledge"),
 }
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from marketguard.api.deps import LoggedReadSessionDep, SessionDep, SettingsDep
@@ -16,13 +16,22 @@ from marketguard.api.pagination import (
     encode_cursor,
     paginate,
 )
-from marketguard.dataguard import service
-from marketguard.dataguard.auth import DataDecide, DataLogRead, DataRevoke, DataStaff
-from marketguard.dataguard.models import DataAccessLog, DataAccessRequest, DataGrant
+from marketguard.dataguard import alerts, service
+from marketguard.dataguard.auth import (
+    DataAlertsAck,
+    DataAlertsRead,
+    DataDecide,
+    DataLogRead,
+    DataRevoke,
+    DataStaff,
+)
+from marketguard.dataguard.models import DataAccessLog, DataAccessRequest, DataAlert, DataGrant
 from marketguard.dataguard.schemas import (
     AccessLogRead,
     AccessRequestCreate,
     AccessRequestRead,
+    AlertAcknowledge,
+    AlertRead,
     ApprovalRead,
     CatalogRead,
     DecisionIn,
@@ -76,6 +85,10 @@ def read_records(
     settings: SettingsDep,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    purpose: Annotated[
+        str | None,
+        Query(description="Why you read (optional); compared with your grant's purpose"),
+    ] = None,
 ) -> dict[str, Any]:
     """A page of records; level-3/4 fields you hold no live grant or clearance for are masked.
 
@@ -83,7 +96,7 @@ def read_records(
     """
     items, next_cursor = service.read_records(
         session, principal=principal, dataset=dataset, cursor=cursor, limit=limit,
-        settings=settings,
+        settings=settings, purpose=purpose,
     )
     return {"items": items, "next": next_cursor}
 
@@ -229,3 +242,35 @@ def access_log(
         items=[AccessLogRead.model_validate(r, from_attributes=True) for r in rows],
         next=next_cursor,
     )
+
+
+@router.get("/alerts", response_model=Page[AlertRead])
+def list_alerts(
+    principal: DataAlertsRead,
+    session: SessionDep,
+    status: str | None = None,
+    dataset: str | None = None,
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Page[AlertRead]:
+    """Alerts on abnormal reads, newest first (a scoped data owner sees their dataset's)."""
+    limit = check_limit(limit)
+    stmt = alerts.alerts_query(principal, status=status, dataset=dataset)
+    if cursor:
+        stmt = stmt.where(DataAlert.id < decode_cursor(cursor))
+    rows = list(session.scalars(stmt.order_by(DataAlert.id.desc()).limit(limit + 1)))
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return Page[AlertRead](
+        items=[AlertRead.model_validate(r, from_attributes=True) for r in rows[:limit]],
+        next=next_cursor,
+    )
+
+
+@router.post("/alerts/{alert_id}/acknowledge", response_model=AlertRead)
+def acknowledge_alert(
+    alert_id: str, body: AlertAcknowledge, principal: DataAlertsAck, session: SessionDep
+) -> AlertRead:
+    """Acknowledge an alert with a note (data owners; not an alert about your own reads)."""
+    alert = alerts.acknowledge(session, principal=principal, alert_id=alert_id, note=body.note)
+    session.flush()
+    return AlertRead.model_validate(alert, from_attributes=True)

@@ -14,3 +14,7 @@ DataStaff = Annotated[Principal, Depends(allow(*STAFF))]
 DataDecide = Annotated[Principal, Depends(allow(Role.data_owner))]
 DataRevoke = Annotated[Principal, Depends(allow(*STAFF))]  # grantee, data owner, admin: service
 DataLogRead = Annotated[Principal, Depends(allow(Role.auditor, Role.data_owner))]
+DataAlertsRead = Annotated[
+    Principal, Depends(allow(Role.data_owner, Role.auditor, Role.platform_admin))
+]
+DataAlertsAck = Annotated[Principal, Depends(allow(Role.data_owner))]

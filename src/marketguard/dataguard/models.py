@@ -7,11 +7,17 @@ unique per request and approver, so "two different approvers" for secret data
 holds even when two owners click at the same moment. The access log is
 append-only: who read which level-3/4 fields of which dataset, how many rows,
 under which grant and for what purpose.
+
+The log is also a stream: ``seq`` numbers its rows in commit order, so the
+alert evaluator of every API process can follow it (docs/data-protection.md,
+"Alerts"). Alerts are rows unique per log row and rule, so two processes
+evaluating the same row raise one alert.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,7 +36,10 @@ _ACCESS = classified(Level.internal, Category.corporate, "control access to sens
 _PERSON = classified(Level.internal, Category.personal, "name who asked, approved or read")
 _PURPOSE = classified(Level.internal, Category.corporate, "say why data was accessed")
 
+_ALERT = classified(Level.internal, Category.corporate, "alert data owners to abnormal reads")
+
 REQUEST_STATUSES = ("pending", "approved", "denied")
+ALERT_STATUSES = ("open", "acknowledged")
 
 
 class DataAccessRequest(Base):
@@ -105,6 +114,7 @@ class DataAccessLog(Base):
     __table_args__ = (
         Index("ix_data_access_log_actor", "actor", "id"),
         Index("ix_data_access_log_dataset", "dataset", "id"),
+        Index("ix_data_access_log_seq", "seq", unique=True),
         {"info": owned_by(SECURITY)},
     )
 
@@ -117,3 +127,40 @@ class DataAccessLog(Base):
     grant_id: Mapped[str | None] = mapped_column(String(40), info=_ACCESS)
     purpose: Mapped[str] = mapped_column(Text, info=_PURPOSE)
     kind: Mapped[str] = mapped_column(String(12), info=_ACCESS)  # read | export
+    seq: Mapped[int] = mapped_column(Integer, info=_ACCESS)  # 1, 2, ... in commit order
+    level: Mapped[int | None] = mapped_column(Integer, info=_ACCESS)  # highest of ``fields``
+    purpose_declared: Mapped[str | None] = mapped_column(Text, info=_PURPOSE)
+
+
+class DataAlert(Base):
+    """A starter (or operator) rule matched a read in the access log: data owners look.
+
+    Why a row per log row and rule, unique: every API process evaluates every log
+    row, so two processes may raise the same alert; the constraint keeps one.
+    ``decision`` keeps the engine's whole decision (rules, shadow rules, the
+    feature values, the rule-set version), so an alert explains itself.
+    """
+
+    __tablename__ = "data_alerts"
+    __table_args__ = (
+        UniqueConstraint("log_id", "rule", name="uq_data_alerts_log_rule"),
+        Index("ix_data_alerts_dataset", "dataset", "id"),
+        {"info": owned_by(SECURITY)},
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, info=_ALERT)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, info=_ALERT)
+    rule: Mapped[str] = mapped_column(String(200), info=_ALERT)
+    action: Mapped[str] = mapped_column(String(12), info=_ALERT)
+    score: Mapped[int] = mapped_column(Integer, info=_ALERT)
+    actor: Mapped[str] = mapped_column(String(200), index=True, info=_PERSON)
+    dataset: Mapped[str] = mapped_column(String(100), info=_ALERT)
+    level: Mapped[int] = mapped_column(Integer, info=_ALERT)
+    rows: Mapped[int] = mapped_column(Integer, info=_ALERT)
+    log_id: Mapped[str] = mapped_column(ForeignKey("data_access_log.id"), info=_ALERT)
+    owners: Mapped[list[str]] = mapped_column(JSONType, default=list, info=_PERSON)
+    status: Mapped[str] = mapped_column(String(16), index=True, info=_ALERT)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, info=_ALERT)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200), info=_PERSON)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, info=_ALERT)
+    note: Mapped[str | None] = mapped_column(Text, info=_PURPOSE)

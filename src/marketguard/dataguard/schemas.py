@@ -94,6 +94,33 @@ class AccessLogRead(BaseModel):
     kind: Literal["read", "export"]
 
 
+class AlertRead(BaseModel):
+    """A rule matched a read in the access log; the dataset's data owners look."""
+
+    id: str
+    at: datetime
+    rule: str
+    action: Literal["challenge", "review", "block"]
+    score: int
+    actor: str
+    dataset: str
+    level: int
+    rows: int
+    log_id: str
+    owners: list[str] = Field(description="Data owners scoped to the dataset, else its team")
+    status: Literal["open", "acknowledged"]
+    decision: dict[str, Any] = Field(
+        description="The engine's decision: rules, shadow_rules, features, rules_version"
+    )
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    note: str | None = None
+
+
+class AlertAcknowledge(BaseModel):
+    note: str = Field(default="", max_length=2000, description="What was found, or done")
+
+
 def record_page_example() -> dict[str, Any]:
     """An example answer of the records route, for the OpenAPI description."""
     return {

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from marketguard.audit import service as audit
 from marketguard.auth.roles import Principal, Role
 from marketguard.config import Settings
+from marketguard.dataguard import alerts
 from marketguard.dataguard.access import (
     SENSITIVE,
     Permit,
@@ -27,6 +28,7 @@ from marketguard.dataguard.access import (
     load_live_grants,
     show_records,
 )
+from marketguard.dataguard.alert_events import fields_level
 from marketguard.dataguard.classification import Level
 from marketguard.dataguard.datasets import DATASETS, Dataset, get_dataset
 from marketguard.dataguard.durations import format_iso_duration, parse_iso_duration
@@ -390,12 +392,17 @@ def read_records(
     limit: int,
     settings: Settings,
     now: datetime | None = None,
+    purpose: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Return a page of records, level-3/4 fields masked unless a grant or clearance allows.
 
     A page that shows level-3/4 values writes one access-log row per grant (or
-    clearance) it relied on.
+    clearance) it relied on, with ``purpose`` (why the caller says they read,
+    optional); once the page commits the alert evaluator looks at the new rows.
     """
+    if purpose is not None and len(purpose) > MAX_PURPOSE:
+        raise DataGuardError(f"purpose is longer than {MAX_PURPOSE} characters")
+    declared = (purpose.strip() or None) if purpose is not None else None
     found = get_dataset(dataset)
     if found.loader is None:
         if found.name in DATASETS and found.rule is not None:
@@ -405,13 +412,15 @@ def read_records(
             "sellers, listings, notices, orders"
         )
     records, next_cursor = found.loader(session, cursor, limit)
-    grants = load_live_grants(session, grantee=principal.name, now=now or utcnow())
+    moment = now or utcnow()
+    grants = load_live_grants(session, grantee=principal.name, now=moment)
     patterns = clearance_patterns(settings.data_clearances, principal.role)
     visibility = Visibility(found, grants, patterns, principal.role.value)
     shown, access = show_records(visibility, records)
     for permit, paths in sorted(access.fields.items(), key=lambda kv: kv[0].grant_id or ""):
         log_access(session, actor=principal.name, dataset=found.name, fields=sorted(paths),
-                   rows=access.rows[permit], permit=permit, kind="read")
+                   rows=access.rows[permit], permit=permit, kind="read", at=moment,
+                   purpose_declared=declared, settings=settings)
     return shown, next_cursor
 
 
@@ -424,11 +433,18 @@ def log_access(
     rows: int,
     permit: Permit,
     kind: str,
+    at: datetime | None = None,
+    purpose_declared: str | None = None,
+    settings: Settings | None = None,
 ) -> DataAccessLog:
-    """Append one access-log row."""
+    """Append one access-log row, numbered in commit order.
+
+    With ``settings``, the alert evaluator catches up once the unit of work commits.
+    """
     entry = DataAccessLog(
         id=new_id(),
-        at=utcnow(),
+        seq=alerts.next_seq(session),
+        at=at or utcnow(),
         actor=actor,
         dataset=dataset,
         fields=fields,
@@ -436,8 +452,13 @@ def log_access(
         grant_id=permit.grant_id,
         purpose=permit.purpose,
         kind=kind,
+        level=fields_level(dataset, fields),
+        purpose_declared=purpose_declared,
     )
     session.add(entry)
+    session.flush()  # take the number now, under the lock held to the commit
+    if settings is not None:
+        alerts.evaluate_after_commit(session, settings)
     return entry
 
 

@@ -1,0 +1,319 @@
+"""Alerts on abnormal reads: the access log is a stream the risk engine watches.
+
+Why this shape: every access-log row becomes a risk event (:mod:`alert_events`),
+so staff are watched by the same rules language, backtests and shadow mode as
+buyers. Each API process keeps one :class:`AlertEvaluator` per database: an
+engine with in-process feature state that follows the log in ``seq`` order.
+After a unit of work that logged a read commits, the evaluator catches up on
+every row it has not seen (rows logged by other processes included), so every
+process holds the same windows; an alert is inserted "if absent" under a unique
+(log row, rule) key, so two processes evaluating one row raise one alert.
+
+``seq`` is taken in commit order (see :func:`next_seq`), so following the log
+by ``seq`` never skips a row that commits late.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from marketguard.audit import service as audit
+from marketguard.auth.models import ApiToken
+from marketguard.auth.roles import Principal, Role
+from marketguard.config import Settings
+from marketguard.dataguard.alert_events import log_rows, to_event
+from marketguard.dataguard.datasets import DATASETS
+from marketguard.dataguard.models import DataAccessLog, DataAlert
+from marketguard.errors import Conflict, Forbidden, NotFound
+from marketguard.ids import new_id
+from marketguard.risk.engine import Clock, Engine, wall_clock
+from marketguard.risk.model import RuleSet
+from marketguard.risk.validator import load_rules, loads_rules
+from marketguard.timeutil import utcnow
+from marketguard.uow import on_commit, unit_of_work
+
+log = logging.getLogger(__name__)
+
+STARTER_RULES = "alert_rules.yaml"
+WARM_WINDOW = timedelta(days=7)
+"""How much of the log an evaluator replays on start-up to fill its windows."""
+RAISE_ON_WARM = timedelta(minutes=10)
+"""Rows this recent are still alerted on during warm-up (nobody may have yet)."""
+SYSTEM_ACTOR = "system:data-alerts"
+_SEQ_LOCK = 0x6D67_6461_7461  # "mgdata": the PostgreSQL advisory lock of the log's seq
+_SCHEDULED = "marketguard_data_alerts_scheduled"
+
+
+# -- rules --------------------------------------------------------------------
+
+
+def starter_rules_text() -> str:
+    """Return the text of the starter rule set shipped in the package."""
+    return resources.files("marketguard.dataguard").joinpath(STARTER_RULES).read_text("utf-8")
+
+
+def load_alert_rules(settings: Settings) -> RuleSet:
+    """Load the operator's rules (``data_alert_rules_path``) or the starter rules, validated."""
+    if settings.data_alert_rules_path is not None:
+        return load_rules(str(settings.data_alert_rules_path))
+    return loads_rules(starter_rules_text(), source=f"marketguard/dataguard/{STARTER_RULES}")
+
+
+# -- the log's sequence -------------------------------------------------------
+
+
+def next_seq(session: Session) -> Any:
+    """Return the SQL expression numbering a new log row, taken in commit order.
+
+    On PostgreSQL a transaction-scoped advisory lock is taken first and held to
+    the commit, so numbers are handed out in commit order: a reader that has
+    seen row N committed has seen every row below N. SQLite has one writer at a
+    time, which gives the same guarantee.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEQ_LOCK})
+    return select(func.coalesce(func.max(DataAccessLog.seq), 0) + 1).scalar_subquery()
+
+
+# -- evaluation ---------------------------------------------------------------
+
+
+class AlertEvaluator:
+    """Follow the access log through one rule set and raise alerts on what it flags."""
+
+    def __init__(
+        self, settings: Settings, ruleset: RuleSet | None = None, *, clock: Clock = wall_clock
+    ) -> None:
+        self.settings = settings
+        self.ruleset = ruleset if ruleset is not None else load_alert_rules(settings)
+        self.clock = clock
+        self.rules = {rule.name: rule for rule in self.ruleset.rules}
+        self.engine: Engine | None = None
+        self.seen = 0
+        """The ``seq`` of the last log row fed to the engine."""
+        self._lock = threading.Lock()
+
+    def catch_up(self, now: datetime | None = None) -> list[str]:
+        """Evaluate every log row not seen yet, in log order; return the ids of new alerts."""
+        with self._lock, unit_of_work(self.settings) as session:
+            top = int(session.scalar(select(func.max(DataAccessLog.seq))) or 0)
+            if self.engine is None or top < self.seen:  # first call, or the log was reset
+                self._warm(session, top, now or utcnow())
+            created: list[str] = []
+            stmt = select(DataAccessLog).where(DataAccessLog.seq > self.seen)
+            for row, grant in log_rows(session, stmt):
+                created += self._evaluate(session, row, to_event(row, grant))
+                self.seen = row.seq
+            return created
+
+    def _warm(self, session: Session, top: int, now: datetime) -> None:
+        """Start from fresh windows filled with the last 7 days of the log (up to ``top``)."""
+        self.engine = Engine(self.ruleset, clock=self.clock,
+                             limits=self.settings.risk_time_limits)
+        stmt = select(DataAccessLog).where(
+            DataAccessLog.at >= now - WARM_WINDOW, DataAccessLog.seq <= top
+        )
+        recent = now - RAISE_ON_WARM
+        for row, grant in log_rows(session, stmt):
+            event = to_event(row, grant)
+            if row.at >= recent:
+                self._evaluate(session, row, event)
+            else:
+                self.engine.decide(event, row.seq)
+        self.seen = top
+
+    def _evaluate(self, session: Session, row: DataAccessLog, event: dict[str, Any]) -> list[str]:
+        assert self.engine is not None
+        decision = self.engine.decide(event, row.seq)
+        if "error" in decision:
+            log.warning("access-log row %s not evaluated: %s", row.seq, decision["error"])
+            return []
+        if decision["shadow_rules"]:
+            log.info("access-log row %s matched shadow rules %s", row.seq,
+                     decision["shadow_rules"])
+        if decision["action"] == "allow":
+            return []
+        decision = {**decision, "rules_version": self.ruleset.version}
+        created = []
+        for name in decision["rules"]:
+            rule = self.rules[name]
+            if rule.action == "allow":
+                continue
+            alert_id = raise_alert(session, row=row, event=event, rule=name, action=rule.action,
+                                   score=rule.score, decision=decision)
+            if alert_id is not None:
+                created.append(alert_id)
+        return created
+
+
+def raise_alert(
+    session: Session,
+    *,
+    row: DataAccessLog,
+    event: dict[str, Any],
+    rule: str,
+    action: str,
+    score: int,
+    decision: dict[str, Any],
+) -> str | None:
+    """Insert the alert of one rule on one log row unless it exists; audit a new one.
+
+    Returns the new alert's id, or None when another evaluator raised it first.
+    """
+    values = {
+        "id": new_id(),
+        "at": utcnow(),
+        "rule": rule,
+        "action": action,
+        "score": score,
+        "actor": row.actor,
+        "dataset": row.dataset,
+        "level": int(event["level"]),
+        "rows": row.rows,
+        "log_id": row.id,
+        "owners": owners_of(session, dataset=row.dataset, actor=row.actor),
+        "status": "open",
+        "decision": decision,
+    }
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = (
+        module.insert(DataAlert)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["log_id", "rule"])
+        .returning(DataAlert.id)
+    )
+    inserted = session.execute(stmt).scalar()
+    if inserted is None:
+        return None
+    audit.record(
+        session,
+        actor=SYSTEM_ACTOR,
+        action="data.alert",
+        object_type="data_alert",
+        object_id=str(inserted),
+        reason=f"rule {rule} matched access-log row {row.seq}",
+        after={key: values[key] for key in ("rule", "action", "score", "actor", "dataset",
+                                            "level", "rows", "log_id", "owners")},
+    )
+    return str(inserted)
+
+
+def owners_of(session: Session, *, dataset: str, actor: str) -> list[str]:
+    """Who is told: the data owners scoped to the dataset (not the reader), else its team."""
+    now = utcnow()
+    names = session.scalars(
+        select(ApiToken.name).where(
+            ApiToken.role == Role.data_owner.value,
+            ApiToken.dataset == dataset,
+            ApiToken.revoked_at.is_(None),
+            (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now),
+        )
+    )
+    people = sorted({name for name in names if name != actor})
+    if people:
+        return people
+    found = DATASETS.get(dataset)
+    return [found.owner if found is not None else "security"]
+
+
+# -- one evaluator per database, run after a logged read commits -------------
+
+_EVALUATORS: dict[tuple[str, str], AlertEvaluator] = {}
+_REGISTRY_LOCK = threading.Lock()
+MAX_EVALUATORS = 8
+
+
+def evaluator_for(settings: Settings) -> AlertEvaluator:
+    """Return this process's evaluator of a database and rules file (created on first use)."""
+    key = (settings.database_url, str(settings.data_alert_rules_path or ""))
+    with _REGISTRY_LOCK:
+        found = _EVALUATORS.get(key)
+        if found is None:
+            found = _EVALUATORS[key] = AlertEvaluator(settings)
+            while len(_EVALUATORS) > MAX_EVALUATORS:
+                del _EVALUATORS[next(iter(_EVALUATORS))]
+        return found
+
+
+def reset_evaluators() -> None:
+    """Forget every evaluator and its windows (tests; a restored database)."""
+    with _REGISTRY_LOCK:
+        _EVALUATORS.clear()
+
+
+def evaluate_after_commit(session: Session, settings: Settings) -> None:
+    """Catch the evaluator up once this unit of work (which logged a read) has committed."""
+    if session.info.get(_SCHEDULED):
+        return
+    session.info[_SCHEDULED] = True
+
+    def run() -> None:
+        session.info.pop(_SCHEDULED, None)
+        try:
+            evaluator_for(settings).catch_up()
+        except Exception:  # the read committed; an alert failure must not fail it
+            log.exception("data alerts: evaluating the access log failed")
+
+    on_commit(session, run)
+
+
+# -- listing and acknowledging ------------------------------------------------
+
+
+def sees_every_alert(principal: Principal) -> bool:
+    return principal.role in (Role.data_owner, Role.auditor, Role.platform_admin)
+
+
+def alerts_query(
+    principal: Principal, *, status: str | None = None, dataset: str | None = None
+) -> Select[Any]:
+    """Alerts a caller may list: a scoped data owner their dataset's, others every one."""
+    if not sees_every_alert(principal):
+        raise Forbidden("alerts are for data owners, auditors and platform admins")
+    stmt = select(DataAlert)
+    if principal.dataset:
+        stmt = stmt.where(DataAlert.dataset == principal.dataset)
+    if status:
+        stmt = stmt.where(DataAlert.status == status)
+    if dataset:
+        stmt = stmt.where(DataAlert.dataset == dataset)
+    return stmt
+
+
+def acknowledge(
+    session: Session, *, principal: Principal, alert_id: str, note: str
+) -> DataAlert:
+    """Mark an alert seen, with a note; nobody acknowledges an alert about their own reads."""
+    alert = session.get(DataAlert, alert_id, with_for_update=True)
+    if alert is None or (principal.dataset and principal.dataset != alert.dataset):
+        raise NotFound(f"no alert with id {alert_id!r}")
+    if principal.role is not Role.data_owner:
+        raise Forbidden("only a data owner acknowledges an alert")
+    if alert.actor == principal.name:
+        raise Forbidden("nobody acknowledges an alert about their own reads")
+    if alert.status != "open":
+        raise Conflict(f"alert {alert.id} is already {alert.status}")
+    alert.status = "acknowledged"
+    alert.acknowledged_by = principal.name
+    alert.acknowledged_at = utcnow()
+    alert.note = note.strip()
+    audit.record(
+        session,
+        actor=principal.actor,
+        action="data.alert_acknowledge",
+        object_type="data_alert",
+        object_id=alert.id,
+        reason=alert.note or None,
+        before={"status": "open"},
+        after={"status": alert.status},
+    )
+    return alert
