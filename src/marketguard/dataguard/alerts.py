@@ -49,6 +49,7 @@ RAISE_ON_WARM = timedelta(minutes=10)
 """Rows this recent are still alerted on during warm-up (nobody may have yet)."""
 SYSTEM_ACTOR = "system:data-alerts"
 _SEQ_LOCK = 0x6D67_6461_7461  # "mgdata": the PostgreSQL advisory lock of the log's seq
+_EVAL_LOCK = 0x6D67_616C_7274  # "mgalrt": one evaluator writes alerts at a time
 _SCHEDULED = "marketguard_data_alerts_scheduled"
 
 
@@ -104,31 +105,41 @@ class AlertEvaluator:
     def catch_up(self, now: datetime | None = None) -> list[str]:
         """Evaluate every log row not seen yet, in log order; return the ids of new alerts."""
         with self._lock, unit_of_work(self.settings) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Why: two processes inserting the same alerts in different orders while
+                # each holds the audit chain's head would deadlock; SQLite has one writer.
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVAL_LOCK})
             top = int(session.scalar(select(func.max(DataAccessLog.seq))) or 0)
-            if self.engine is None or top < self.seen:  # first call, or the log was reset
-                self._warm(session, top, now or utcnow())
             created: list[str] = []
+            if self.engine is None or top < self.seen:  # first call, or the log was reset
+                created += self._warm(session, top, now or utcnow())
             stmt = select(DataAccessLog).where(DataAccessLog.seq > self.seen)
             for row, grant in log_rows(session, stmt):
                 created += self._evaluate(session, row, to_event(row, grant))
                 self.seen = row.seq
             return created
 
-    def _warm(self, session: Session, top: int, now: datetime) -> None:
-        """Start from fresh windows filled with the last 7 days of the log (up to ``top``)."""
+    def _warm(self, session: Session, top: int, now: datetime) -> list[str]:
+        """Start from fresh windows filled with the last 7 days of the log (up to ``top``).
+
+        Rows of the last few minutes are evaluated as usual (nobody may have yet);
+        alerts already raised for them are not raised twice.
+        """
         self.engine = Engine(self.ruleset, clock=self.clock,
                              limits=self.settings.risk_time_limits)
         stmt = select(DataAccessLog).where(
             DataAccessLog.at >= now - WARM_WINDOW, DataAccessLog.seq <= top
         )
         recent = now - RAISE_ON_WARM
+        created: list[str] = []
         for row, grant in log_rows(session, stmt):
             event = to_event(row, grant)
             if row.at >= recent:
-                self._evaluate(session, row, event)
+                created += self._evaluate(session, row, event)
             else:
                 self.engine.decide(event, row.seq)
         self.seen = top
+        return created
 
     def _evaluate(self, session: Session, row: DataAccessLog, event: dict[str, Any]) -> list[str]:
         assert self.engine is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -12,8 +13,9 @@ from rich.table import Table
 from marketguard.auth.roles import cli_principal
 from marketguard.cli_support import cli_session, console
 from marketguard.config import get_settings
-from marketguard.dataguard import service
-from marketguard.dataguard.models import DataAccessLog, DataGrant
+from marketguard.dataguard import alerts, service
+from marketguard.dataguard.alert_events import log_events
+from marketguard.dataguard.models import DataAccessLog, DataAlert, DataGrant
 from marketguard.timeutil import format_rfc3339
 
 data_app = typer.Typer(help="Data protection: catalog, grants, access log.", no_args_is_help=True)
@@ -48,8 +50,14 @@ def access_log(
     dataset: Annotated[str | None, typer.Option(help="Only this dataset")] = None,
     limit: Annotated[int, typer.Option(help="At most this many rows, newest last")] = 1000,
     as_json: JsonFlag = False,
+    as_events: Annotated[bool, typer.Option(
+        "--events", help="The whole log as risk events (JSONL), for `risk backtest`"
+    )] = False,
 ) -> None:
     """Print who read or exported level-3/4 fields, under which grant and why."""
+    if as_events:
+        _write_events(None)
+        return
     with cli_session() as session:
         stmt = service.access_log_query(actor=actor, dataset=dataset)
         rows = list(session.scalars(stmt.order_by(DataAccessLog.id.desc()).limit(limit)))[::-1]
@@ -81,6 +89,58 @@ def grants(
             table.add_row(g.id, g.grantee, g.dataset, ", ".join(g.fields),
                           format_rfc3339(g.expires_at),
                           format_rfc3339(g.revoked_at) if g.revoked_at else "")
+    console.print(table)
+
+
+def _write_events(out: Path | None) -> int:
+    """Write the access log as risk events, in log order, to ``out`` or stdout."""
+    count = 0
+    with cli_session() as session:
+        if out is None:
+            for event in log_events(session):
+                typer.echo(orjson.dumps(event).decode())
+                count += 1
+            return count
+        with out.open("wb") as handle:
+            for event in log_events(session):
+                handle.write(orjson.dumps(event) + b"\n")
+                count += 1
+    return count
+
+
+@data_app.command("events")
+def events(
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write")],
+) -> None:
+    """Write the access log as risk events (data.read, data.export) for `risk backtest`."""
+    count = _write_events(out)
+    console.print(f"wrote {count} events to {out}", highlight=False)
+
+
+@data_app.command("alerts")
+def list_alerts(
+    status: Annotated[str | None, typer.Option(help="open or acknowledged")] = None,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many alerts, newest first")] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print alerts on abnormal reads, newest first."""
+    with cli_session() as session:
+        stmt = alerts.alerts_query(cli_principal(), status=status, dataset=dataset)
+        rows = list(session.scalars(stmt.order_by(DataAlert.id.desc()).limit(limit)))
+        if as_json:
+            for a in rows:
+                typer.echo(orjson.dumps({
+                    "id": a.id, "at": format_rfc3339(a.at), "rule": a.rule, "action": a.action,
+                    "score": a.score, "actor": a.actor, "dataset": a.dataset, "level": a.level,
+                    "rows": a.rows, "log_id": a.log_id, "owners": a.owners, "status": a.status,
+                }).decode())
+            return
+        table = Table("at", "rule", "action", "score", "actor", "dataset", "rows", "owners",
+                      "status")
+        for a in rows:
+            table.add_row(format_rfc3339(a.at), a.rule, a.action, str(a.score), a.actor,
+                          a.dataset, str(a.rows), ", ".join(a.owners), a.status)
     console.print(table)
 
 
