@@ -1,0 +1,1 @@
+"""Data protection: classification, personal data discovery, access grants, exports."""
