@@ -20,6 +20,7 @@ from marketguard.brands import commands as brands_commands
 from marketguard.catalog import commands as catalog_commands
 from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
+from marketguard.dataguard import pii_commands
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
@@ -45,6 +46,9 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+data_app = typer.Typer(help="Data protection: personal data and its levels.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+pii_commands.register(data_app)
 
 
 @db_app.command("upgrade")
