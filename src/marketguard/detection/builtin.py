@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from marketguard.detection.authorization import AuthorizationSignal
 from marketguard.detection.brand_text import BrandTextSignal
+from marketguard.detection.contact_details import ContactDetailsSignal
 from marketguard.detection.counterfeit_terms import CounterfeitTermsSignal
 from marketguard.detection.image_match import ImageMatchSignal
 from marketguard.detection.price import PriceSignal
@@ -25,10 +26,11 @@ if TYPE_CHECKING:
 
 
 def register(registry: SignalRegistry) -> None:
-    """Add the built-in signals: text, vocabulary, photos, price, seller, authorisation."""
+    """Add the built-in signals: text, vocabulary, photos, price, seller, authorisation, contact."""
     registry.register(BrandTextSignal.name, BrandTextSignal)
     registry.register(CounterfeitTermsSignal.name, CounterfeitTermsSignal)
     registry.register(ImageMatchSignal.name, ImageMatchSignal)
     registry.register(PriceSignal.name, PriceSignal)
     registry.register(SellerSignal.name, SellerSignal)
     registry.register(AuthorizationSignal.name, AuthorizationSignal)
+    registry.register(ContactDetailsSignal.name, ContactDetailsSignal)

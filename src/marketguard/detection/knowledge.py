@@ -9,10 +9,10 @@ decision can be reproduced from the same inputs plus the versions it records.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
@@ -138,7 +138,10 @@ class ReferenceImage:
 
 @dataclass(frozen=True, slots=True)
 class ListingInput:
-    """A listing to check. Money is integer minor units plus an ISO 4217 code."""
+    """A listing to check. Money is integer minor units plus an ISO 4217 code.
+
+    ``attributes`` are the seller's free-form item specifics (``{"colour": "blue"}``).
+    """
 
     listing_id: str
     seller_id: str
@@ -149,6 +152,7 @@ class ListingInput:
     price_currency: str | None = None
     image_paths: Sequence[str] = ()
     created_at: datetime | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_paths", tuple(str(p) for p in self.image_paths))

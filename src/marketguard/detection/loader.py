@@ -147,6 +147,7 @@ def listing_input(listing: Listing) -> ListingInput:
         price_currency=listing.price_currency,
         image_paths=[str(root / image) for image in listing.images],
         created_at=listing.created_at,
+        attributes=listing.attributes or {},
     )
 
 
