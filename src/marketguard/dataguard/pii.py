@@ -413,7 +413,7 @@ _ID_CUE = re.compile(  # what comes before a number that is an identifier, not a
     r"iban|account|acct|konto|bic|swift)"
     r"(?:[\s.-]*(?:no|nr|number|id|code|nummer))?\.?\s*[:#-]?\s*#?|#"
     r"|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){0,7} ?"  # the start of an account number
-    r"|\b(?!tel|phone|mobile|handy|fax|call)[A-Za-z]{1,12}[-_/])\s*$"  # a code: dev-12345678
+    r"|\b(?!tel|phone|mobil|handy|fax|call|whats|wechat)[A-Za-z]{1,12}[-_/])\s*$"  # dev-12345678
 )
 _ADDRESS_SHAPE = regex.compile(
     "|".join(f"(?:{p.regex})" for p in PostalAddressRecognizer.PATTERNS), regex.MULTILINE
