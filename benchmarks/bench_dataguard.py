@@ -25,9 +25,9 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Response
 from fastapi.testclient import TestClient
 from rich.console import Console
 from rich.table import Table
@@ -43,6 +43,7 @@ from marketguard.catalog.models import Seller
 from marketguard.config import Settings
 from marketguard.dataguard import service as dataguard
 from marketguard.dataguard.access import LiveGrant, Visibility
+from marketguard.dataguard.auth import DataStaff
 from marketguard.dataguard.datasets import get_dataset
 from marketguard.dataguard.models import DataAccessLog
 from marketguard.models import Base
@@ -101,20 +102,21 @@ def grant_access(settings: Settings, employee: str) -> None:
 
 def token(settings: Settings, name: str, role: Role) -> str:
     with unit_of_work(settings) as session:
-        _, secret = auth_service.create_token(
-            session, actor=cli_principal(), name=name, role=role
-        )
-    return secret
+        issued = auth_service.create_token(session, actor=cli_principal(), name=name, role=role)
+    return issued.secret
 
 
 def raw_router() -> APIRouter:
-    """The baseline route: the same loader, no grants, no masking, no log."""
+    """The baseline route: the same token check and loader; no grants, masking or log."""
     router = APIRouter()
 
     @router.get("/bench/raw/sellers")
-    def raw(session: SessionDep, cursor: str | None = None) -> dict[str, Any]:
+    def raw(
+        principal: DataStaff, session: SessionDep, cursor: str | None = None
+    ) -> Response:
         records, next_cursor = get_dataset("sellers").loader(session, cursor, PAGE)  # type: ignore[misc]
-        return {"items": records, "next": next_cursor}
+        return Response(orjson.dumps({"items": records, "next": next_cursor}),
+                        media_type="application/json")
 
     return router
 
@@ -123,6 +125,7 @@ def time_pages(settings: Settings, pages: int) -> dict[str, list[float]]:
     app = create_app(settings)
     app.include_router(raw_router(), prefix=API_PREFIX)
     headers = {
+        "baseline": {"Authorization": "Bearer " + token(settings, "raw-reader", Role.employee)},
         "masked": {"Authorization": "Bearer " + token(settings, "masked-reader", Role.employee)},
         "granted": {"Authorization": "Bearer " + token(settings, "granted-reader", Role.employee)},
     }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Response
 from sqlalchemy.orm import Session
 
 from marketguard.api.deps import LoggedReadSessionDep, SessionDep, SettingsDep
@@ -76,7 +75,7 @@ def read_records(
     settings: SettingsDep,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
-) -> dict[str, Any]:
+) -> Response:
     """A page of records; level-3/4 fields you hold no live grant or clearance for are masked.
 
     A page showing level-3/4 values unmasked is written to the access log.
@@ -85,7 +84,10 @@ def read_records(
         session, principal=principal, dataset=dataset, cursor=cursor, limit=limit,
         settings=settings,
     )
-    return {"items": items, "next": next_cursor}
+    # Records are plain JSON values already; orjson writes a page in a fraction of the
+    # time FastAPI's generic encoder takes, which walks every value in Python.
+    return Response(orjson.dumps({"items": items, "next": next_cursor}),
+                    media_type="application/json")
 
 
 def request_read(session: Session, request: DataAccessRequest) -> AccessRequestRead:
