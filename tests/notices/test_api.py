@@ -65,7 +65,8 @@ def test_when_a_brand_a_seller_and_a_reviewer_go_through_an_appeal_that_wins(
     answered = client.post(f"{API}/appeals/{appeal_id}/answer", headers=brand,
                            json={"position": "withdraw", "explanation": "Invoice is real."})
     assert answered.json()["status"] == "awaiting_decision"
-    final = client.post(f"{API}/appeals/{appeal_id}/decision", headers=reviewer,
+    final = client.post(f"{API}/appeals/{appeal_id}/decision",
+                        headers=auth(ids["appeals_reviewer"]),
                         json={"outcome": "reinstate", "reason": "Genuine origin shown."})
     assert final.status_code == 200 and final.json()["status"] == "granted"
     assert client.get(f"{API}/listings/L-3", headers=seller).json()["status"] == "live"
@@ -259,7 +260,8 @@ def test_when_a_reviewer_closes_a_store_then_the_seller_can_appeal_the_closure(
     appeal = client.post(f"{API}/appeals", headers=seller, json={
         "statement_id": closed.json()["id"], "explanation": "Both listings were genuine."})
     assert appeal.json()["status"] == "awaiting_decision"
-    client.post(f"{API}/appeals/{appeal.json()['id']}/decision", headers=reviewer,
+    client.post(f"{API}/appeals/{appeal.json()['id']}/decision",
+                headers=auth(ids["appeals_reviewer"]),
                 json={"outcome": "reinstate", "reason": "Warnings were for another seller."})
     assert client.get(f"{API}/sellers/S-0001", headers=seller).json()["status"] == "active"
     assert client.get(f"{API}/listings/L-2", headers=seller).json()["status"] == "live"
