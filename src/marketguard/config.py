@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         default=None, description="YAML detection policy (thresholds, weights); unset: defaults"
     )
 
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhooks to loopback, private and link-local addresses (tests, "
+        "closed networks). Off: such URLs are refused at registration and at delivery.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
