@@ -112,6 +112,12 @@ class Settings(BaseSettings):
             raise ValueError("a longest grant duration must be positive")
         return value
 
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhooks to loopback, private and link-local addresses (tests, "
+        "closed networks). Off: such URLs are refused at registration and at delivery.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
