@@ -405,6 +405,29 @@ def read_records(
             "sellers, listings, notices, orders"
         )
     records, next_cursor = found.loader(session, cursor, limit)
+    shown = shield(session, principal=principal, settings=settings, dataset=found.name,
+                   records=records, now=now)
+    return shown, next_cursor
+
+
+def shield(
+    session: Session,
+    *,
+    principal: Principal,
+    settings: Settings,
+    dataset: str,
+    records: list[dict[str, Any]],
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Mask what the caller may not see in records shaped like ``dataset``'s; log the rest.
+
+    The one gate every route's answer goes through before it carries stored
+    values: each level-3/4 field the caller holds no live grant or standing
+    clearance for is masked and named in the record's ``masked``; a batch that
+    shows such a field unmasked writes one access-log row per grant (or
+    clearance) it relied on. Records may carry only some of the dataset's fields.
+    """
+    found = get_dataset(dataset)
     grants = load_live_grants(session, grantee=principal.name, now=now or utcnow())
     patterns = clearance_patterns(settings.data_clearances, principal.role)
     visibility = Visibility(found, grants, patterns, principal.role.value)
@@ -412,7 +435,7 @@ def read_records(
     for permit, paths in sorted(access.fields.items(), key=lambda kv: kv[0].grant_id or ""):
         log_access(session, actor=principal.name, dataset=found.name, fields=sorted(paths),
                    rows=access.rows[permit], permit=permit, kind="read")
-    return shown, next_cursor
+    return shown
 
 
 def log_access(
