@@ -66,6 +66,14 @@ def test_when_help_is_asked_then_every_command_is_listed(tmp_path: Path) -> None
             ("token", "create", "--name", "x", "--role", "reviewer", "--expires", "soon"),
             "--expires",
         ),
+        (
+            ("token", "create", "--name", "x", "--role", "reviewer", "--expires", "99999999d"),
+            "--expires: duration '99999999d' is too long: at most 3650d",
+        ),
+        (
+            ("token", "create", "--name", "x", "--role", "seller", "--seller", "S-404"),
+            "unknown seller 'S-404'",
+        ),
     ],
 )
 def test_when_input_is_wrong_then_one_clear_line(
@@ -112,6 +120,43 @@ def test_when_importing_a_marketplace_then_tokens_and_audit_work(ready: Path) ->
     assert created.stdout.strip().splitlines()[-1].startswith("mgt_")
     verified = run(ready, "audit", "verify")
     assert verified.returncode == 0 and "OK" in verified.stdout
+
+
+def test_when_a_token_names_its_brand_by_id_or_exact_name_then_issued(ready: Path) -> None:
+    import sqlite3
+
+    write_brand_pack(ready / "brands", "Acme Outdoor")
+    assert run(ready, "brands", "import", "brands").returncode == 0
+    with sqlite3.connect(ready / "cli.db") as connection:
+        [(brand_id,)] = connection.execute("SELECT id FROM brands").fetchall()
+    for ref in (brand_id, "Acme Outdoor"):
+        created = run(ready, "token", "create", "--name", "acme", "--role", "rights_holder",
+                      "--brand", ref)
+        assert created.returncode == 0, created.stderr
+        assert f"brand={brand_id}" in created.stderr
+    _one_clear_line(
+        run(ready, "token", "create", "--name", "x", "--role", "rights_holder", "--brand",
+            "acme outdoor"),
+        "unknown brand 'acme outdoor': give a brand id or its exact name",
+    )
+
+
+def test_when_a_brand_pack_is_a_billion_laughs_then_refused_quickly_and_nothing_imported(
+    ready: Path,
+) -> None:
+    import sqlite3
+    import time
+
+    from tests.brands.test_import import billion_laughs
+
+    (ready / "laughs.yaml").write_text(billion_laughs())
+    started = time.perf_counter()
+    result = run(ready, "brands", "import", "laughs.yaml")
+    assert time.perf_counter() - started < 30
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "laughs.yaml:" in result.stderr and "expands (through YAML aliases)" in result.stderr
+    with sqlite3.connect(ready / "cli.db") as connection:
+        assert connection.execute("SELECT count(*) FROM brands").fetchone() == (0,)
 
 
 def test_when_the_audit_log_is_tampered_then_verify_exits_non_zero(ready: Path) -> None:

@@ -23,6 +23,7 @@ from marketguard.catalog import commands as catalog_commands
 from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
 from marketguard.dataguard import commands as dataguard_commands
+from marketguard.dataguard import pii_commands
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
@@ -124,6 +125,7 @@ for module in (
     dataguard_commands,
 ):
     module.register(app)
+pii_commands.register(dataguard_commands.data_app)  # `data scan` beside the other data commands
 
 
 def _safe_url(url: str) -> str:

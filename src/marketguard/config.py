@@ -23,7 +23,13 @@ from marketguard.risk.model import TimeLimits
 DEV_SECRET = "dev-only-insecure-secret-change-me"
 _DURATION = re.compile(r"([0-9]+)([smhd])", re.ASCII)
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-DEFAULT_CLEARANCES = {"reviewer": ["notices.notifier.name", "notices.notifier.email"]}
+# Standing clearances out of the box (docs/data-protection.md, "Masking on every route"):
+# reviewers see who filed the notices they decide; a rights holder sees the contact it
+# filed itself (its notice routes only ever show its own brand's notices).
+DEFAULT_CLEARANCES = {
+    "reviewer": ["notices.notifier.name", "notices.notifier.email"],
+    "rights_holder": ["notices.notifier.name", "notices.notifier.email"],
+}
 
 
 class Settings(BaseSettings):
@@ -130,6 +136,12 @@ class Settings(BaseSettings):
         if value <= timedelta(0):
             raise ValueError("a longest grant duration must be positive")
         return value
+
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhooks to loopback, private and link-local addresses (tests, "
+        "closed networks). Off: such URLs are refused at registration and at delivery.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -6,6 +6,8 @@ and the good records load. Every importer returns an :class:`ImportReport`.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +85,49 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | RecordError]]
                 yield number, RecordError(name, number, f"expected a JSON object, got {kind}")
                 continue
             yield number, value
+
+
+@dataclass(frozen=True)
+class CsvTable:
+    """A CSV file read by :func:`read_csv`: its header, its rows by line, its bad lines."""
+
+    header: list[str]
+    rows: list[tuple[int, dict[str, str]]]
+    errors: list[tuple[int, str]]
+
+
+def read_csv(text: str) -> CsvTable:
+    """Read CSV text into rows keyed by its header line, never raising on bad input.
+
+    Lines may end in CRLF, LF or a bare CR; quoted fields may hold commas, quotes and
+    line breaks. A row with more or fewer fields than the header, or a NUL character,
+    is reported with its line; a broken quote (or an over-long field) stops the reading
+    there, since nothing after it can be trusted to line up. Blank lines are skipped.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[tuple[int, str]] = []
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not any(cell.strip() for cell in record):
+                continue
+            if any("\x00" in cell for cell in record):
+                errors.append((line, "contains a NUL character; send plain UTF-8 text"))
+            elif header is None:
+                header = [cell.strip() for cell in record]
+            elif len(record) != len(header):
+                errors.append((line, f"{len(record)} fields where the header has "
+                               f"{len(header)}; quote a field that holds a comma or a "
+                               "line break"))
+            else:
+                rows.append((line, dict(zip(header, record, strict=True))))
+    except csv.Error as exc:
+        errors.append((start, f"not valid CSV ({exc}); quote a field that holds a comma, "
+                       'a quote ("") or a line break, and close every quote'))
+    return CsvTable(header or [], rows, errors)
 
 
 def describe_validation(exc: ValidationError) -> str:

@@ -49,11 +49,24 @@ def format_rfc3339(moment: datetime) -> str:
     return text.replace("+00:00", "Z")
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse ``30s``, ``10m``, ``24h`` or ``30d`` into a timedelta."""
+MAX_DURATION = timedelta(days=3650)  # ten years: longer is a typo, not a policy
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str, *, maximum: timedelta = MAX_DURATION) -> timedelta:
+    """Parse ``30s``, ``10m``, ``24h`` or ``30d`` into a timedelta of at most ``maximum``."""
+    shown = text.strip() if len(text.strip()) <= 24 else text.strip()[:20] + "..."
     match = re.fullmatch(r"([1-9][0-9]*)([smhd])", text.strip())
     if match is None:
-        raise ValueError(f"not a duration like 30s, 10m, 24h or 30d: {text!r}")
-    amount, unit = int(match.group(1)), match.group(2)
-    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
-    return timedelta(seconds=amount * seconds)
+        raise ValueError(f"not a duration like 30s, 10m, 24h or 30d: {shown!r}")
+    digits, unit = match.group(1), match.group(2)
+    limit = int(maximum.total_seconds()) // _UNIT_SECONDS[unit]
+    # Compare digit counts first: a thousand-digit number must not reach int().
+    if len(digits) > len(str(limit)) or int(digits) > limit:
+        days = maximum.days
+        raise ValueError(
+            f"duration {shown!r} is too long: at most {days}d "
+            f"({limit:,} {_UNIT_NAMES[unit]})"
+        )
+    return timedelta(seconds=int(digits) * _UNIT_SECONDS[unit])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import yaml
 
 from marketguard.auth.roles import cli_principal
 from marketguard.brands import service
-from marketguard.brands.models import Product, ReferenceImage
+from marketguard.brands.models import Brand, Product, ReferenceImage
 from marketguard.brands.packs import load_pack
 from marketguard.config import Settings
 from marketguard.errors import InvalidInput
@@ -88,6 +89,15 @@ def test_when_a_pack_is_reimported_unchanged_then_nothing_changes_and_verificati
             "brand: X\nproducts: [{name: P, images: [missing.png]}]\n",
             "image 'missing.png' not found",
         ),
+        (
+            "brand: X\nproducts: [{name: P, category: bags}, {name: Q}, {name: P}]\n",
+            "products[2]: duplicate product 'P' (first at products[0])",
+        ),
+        (
+            "brand: X\nrights:\n  - {kind: trademark, number: EU-1, jurisdiction: EU}\n"
+            "  - {kind: trademark, number: EU-1, jurisdiction: EU, holder: Other GmbH}\n",
+            "rights[1]: duplicate trademark EU-1 (EU) (first at rights[0])",
+        ),
     ],
 )
 def test_when_a_pack_is_bad_then_it_is_rejected_with_its_reason_and_nothing_loads(
@@ -162,3 +172,59 @@ def test_when_a_pack_image_is_a_fifo_then_refused_without_waiting_for_a_writer(
     os.mkfifo(tmp_path / "img" / "front.png")
     reason, seconds = run_guarded(_pack_refusal, _pack_naming(tmp_path, "img/front.png"))
     assert "not a regular file" in reason and seconds < 5
+
+
+def billion_laughs(brand: str = "Laughs") -> str:
+    """The classic alias bomb: nine levels of nine aliases, about 10^9 strings expanded."""
+    levels = "abcdefghi"
+    lines = [f"brand: {brand}", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for before, level in zip(levels, levels[1:], strict=False):
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{before}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_when_a_pack_is_a_billion_laughs_then_refused_quickly_and_nothing_loads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "laughs.yaml"
+    path.write_text(billion_laughs())
+    started = time.perf_counter()
+    report = _import(settings, path)
+    assert time.perf_counter() - started < 5
+    assert (report.created, report.rejected) == (0, 1)
+    assert "expands (through YAML aliases)" in str(report.errors[0]), report.errors[0]
+    with unit_of_work(settings) as session:
+        assert session.query(Brand).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("brand: X\nv: &v x\nw: [" + ",".join(["*v"] * 150) + "]\n", "more than 100 YAML aliases"),
+        ("brand: X\nv: &v [1, *v]\n", "refers to itself"),
+        ("brand: X\nv: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+        ("brand: X\ncounterfeit_terms: [" + "'fake',\n" * 900_000 + "]\n", "the limit is 5 MiB"),
+    ],
+    ids=["alias-budget", "recursive-anchor", "deep-nesting", "file-size"],
+)
+def test_when_a_pack_abuses_yaml_then_refused_with_its_reason_and_nothing_loads(
+    settings: Settings, tmp_path: Path, content: str, expected: str
+) -> None:
+    path = tmp_path / "abuse.yaml"
+    path.write_text(content)
+    report = _import(settings, path)
+    assert (report.created, report.rejected) == (0, 1)
+    assert expected in str(report.errors[0]), report.errors[0]
+    with unit_of_work(settings) as session:
+        assert session.query(Brand).count() == 0
+
+
+def test_when_a_pack_uses_a_few_anchors_then_it_still_loads(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "anchors.yaml"
+    path.write_text(
+        "brand: Anchored\nbase: &bags {category: bags, keywords: [day pack]}\n"
+        "products:\n  - {name: Ridge 30, <<: *bags}\n  - {name: Ridge 40, <<: *bags}\n"
+    )
+    assert _import(settings, path).created == 1

@@ -125,3 +125,42 @@ def test_when_a_seller_status_is_unknown_then_refused_and_nothing_changes(
         )
     with unit_of_work(settings) as session:
         assert session.get(Seller, "S-1").status == "suspended"  # type: ignore[union-attr]
+
+
+def test_when_a_listing_id_repeats_in_one_file_then_the_first_loads_and_the_repeat_is_named(
+    settings: Settings, tmp_path: Path
+) -> None:
+    sellers = write_jsonl(tmp_path / "sellers.jsonl", [seller("S-1")])
+    listings = write_jsonl(
+        tmp_path / "listings.jsonl",
+        [
+            listing("L-0", "S-1"),
+            listing("L-2", "S-1"),
+            listing("L-1", "S-1", title="The first L-1"),
+            listing("L-1", "S-1", title="A second L-1 that must not overwrite the first"),
+            listing("L-3", "S-1"),
+        ],
+    )
+    _, report = _import(settings, sellers, listings)
+    assert (report.created, report.rejected) == (4, 1)
+    [error] = report.errors
+    assert error.line == 4
+    assert error.reason == "duplicate listing_id L-1 (first on line 3)"
+    with unit_of_work(settings) as session:
+        first = session.get(Listing, "L-1")
+        assert first is not None and first.title == "The first L-1"
+        assert session.get(Listing, "L-3") is not None
+
+
+def test_when_a_seller_id_repeats_in_one_file_then_the_repeat_is_named(
+    settings: Settings, tmp_path: Path
+) -> None:
+    sellers = write_jsonl(
+        tmp_path / "sellers.jsonl",
+        [seller("S-1", country="DE"), seller("S-2"), seller("S-1", country="CN")],
+    )
+    [report] = _import(settings, sellers)
+    assert (report.created, report.rejected) == (2, 1)
+    assert str(report.errors[0]).endswith(":3: duplicate seller_id S-1 (first on line 1)")
+    with unit_of_work(settings) as session:
+        assert session.get(Seller, "S-1").country == "DE"  # type: ignore[union-attr]

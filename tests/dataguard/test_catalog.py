@@ -86,7 +86,7 @@ def test_when_staff_page_through_the_catalog_then_every_dataset_and_field_is_the
     assert by_name["sellers.identifiers.payment"]["level"] == 4
     assert by_name["sellers.identifiers.loyalty"]["level"] == 3  # a stored, unknown kind
     assert by_name["sellers.vat_number"]["level"] == 3  # a kept unknown input field
-    assert by_name["notices.notifier.email"]["clearances"] == ["reviewer"]
+    assert by_name["notices.notifier.email"]["clearances"] == ["reviewer", "rights_holder"]
     assert by_name["listings.title"]["level"] == 1
     assert by_name["risk_events.payment_instrument_id"]["level"] == 4
     assert by_name["data_grants.grantee"]["owner"] == "security"

@@ -46,7 +46,7 @@ def test_when_plugin_registered_then_its_evidence_is_in_the_decision() -> None:
     register(registry)
     assert registry.names() == [
         "brand_text", "counterfeit_terms", "image_match", "price", "seller", "authorization",
-        "seller_status", "shouting",
+        "seller_status", "contact_details", "shouting",
     ]  # fmt: skip
     decision = detector(registry=registry).check(listing("ACME BACKPACK"))
     assert any(r.signal == "shouting" for r in decision.reasons)

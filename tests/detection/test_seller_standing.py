@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from marketguard import db
+from marketguard.audit import service as audit_service
 from marketguard.auth.roles import cli_principal
 from marketguard.catalog import service as catalog
 from marketguard.catalog.models import Listing
@@ -118,6 +119,8 @@ def test_when_stores_are_closed_or_suspended_then_cli_import_and_scan_block_thei
         database_url=f"sqlite:///{tmp_path / 'cli.db'}", secret_key=SecretStr("cli-test-secret")
     )
     upgrade(settings.database_url)
+    with unit_of_work(settings) as session:  # what `marketguard db upgrade` also does
+        audit_service.start_log(session)
     sellers = write_jsonl(tmp_path / "sellers.jsonl", [seller(f"S-{s}") for s in EXPECTED])
     with unit_of_work(settings) as session:
         catalog.import_sellers(session, actor=cli_principal(), path=sellers)

@@ -66,7 +66,7 @@ def test_when_a_closed_store_appeals_and_wins_then_it_reopens_with_its_listings(
                                  explanation="Two of those listings were genuine goods.",
                                  now=T0 + 10 * HOUR)
     assert appeal.status == "awaiting_decision"  # no rights holder to ask for a closure
-    appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id,
+    appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
                           outcome="reinstate", reason="Closure disproportionate.",
                           now=T0 + 11 * HOUR)
     assert _seller_status(session, "S-0002") == "active"
@@ -86,7 +86,7 @@ def test_when_an_appeal_removes_a_strike_then_a_policy_closure_is_lifted(
                                  evidence=[{"description": "invoice"}], now=T0 + 10 * HOUR)
     appeals.answer_appeal(session, actor=world.acme, appeal_id=appeal.id, position="withdraw",
                           explanation="Agreed.", now=T0 + 11 * HOUR)
-    appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id,
+    appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
                           outcome="reinstate", reason="Genuine.", now=T0 + 12 * HOUR)
     assert _seller_status(session, "S-0002") == "active"
     assert _status(session, "L-5") == "live" and _status(session, "L-6") == "live"

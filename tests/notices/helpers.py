@@ -33,6 +33,7 @@ class World:
     acme: Principal
     borealis: Principal
     reviewer: Principal
+    appeals_reviewer: Principal  # decides appeals: not the person who took the decision
     admin: Principal
     seller1: Principal
     seller2: Principal
@@ -63,6 +64,7 @@ def make_world(settings: Settings, folder: Path, *, verify: bool = True,
         acme=principal(Role.rights_holder, "acme-legal", brand_id=ids["acme"]),
         borealis=principal(Role.rights_holder, "borealis-legal", brand_id=ids["borealis"]),
         reviewer=principal(Role.reviewer, "reviewer"),
+        appeals_reviewer=principal(Role.reviewer, "appeals-reviewer"),
         admin=admin,
         seller1=principal(Role.seller, "seller-1", seller_id="S-0001"),
         seller2=principal(Role.seller, "seller-2", seller_id="S-0002"),
@@ -109,6 +111,7 @@ def api_world(settings: Settings, folder: Path, *, verify: bool = True) -> dict[
         seller_1=token(settings, "seller", seller_id="S-0001"),
         seller_2=token(settings, "seller", seller_id="S-0002"),
         reviewer=token(settings, "reviewer", name="Night shift"),
+        appeals_reviewer=token(settings, "reviewer", name="Appeals desk"),
         admin=token(settings, "platform_admin", name="Ops"),
     )
     return ids

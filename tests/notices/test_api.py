@@ -65,7 +65,8 @@ def test_when_a_brand_a_seller_and_a_reviewer_go_through_an_appeal_that_wins(
     answered = client.post(f"{API}/appeals/{appeal_id}/answer", headers=brand,
                            json={"position": "withdraw", "explanation": "Invoice is real."})
     assert answered.json()["status"] == "awaiting_decision"
-    final = client.post(f"{API}/appeals/{appeal_id}/decision", headers=reviewer,
+    final = client.post(f"{API}/appeals/{appeal_id}/decision",
+                        headers=auth(ids["appeals_reviewer"]),
                         json={"outcome": "reinstate", "reason": "Genuine origin shown."})
     assert final.status_code == 200 and final.json()["status"] == "granted"
     assert client.get(f"{API}/listings/L-3", headers=seller).json()["status"] == "live"
@@ -138,6 +139,59 @@ def test_when_a_bulk_csv_is_filed_then_rows_group_into_notices(
     assert {n["channel"] for n in body["notices"]} == {"bulk"}
 
 
+CSV_HEADER = "right_id,listing,explanation,notifier_name,notifier_email,good_faith"
+CSV_REASON = "Counterfeit Summit packs with our mark"
+
+
+@pytest.mark.parametrize(
+    ("row", "line", "reason"),
+    [
+        ("{right},L-4,Counterfeit Summit\rpacks with our mark,Ada,ada@acme.example,true",
+         3, "fields where the header has 6"),
+        ("{right},L-4,Counterfeit Summit\npacks with our mark,Ada,ada@acme.example,true",
+         3, "fields where the header has 6"),
+        ('{right},L-4,"Counterfeit Summit packs,Ada,ada@acme.example,true',
+         3, "not valid CSV (unexpected end of data)"),
+        ('{right},L-4,"Counterfeit" Summit packs,Ada,ada@acme.example,true',
+         3, "not valid CSV"),
+        ("{right},L-4,Counterfeit Summit packs\x00,Ada,ada@acme.example,true",
+         3, "NUL character"),
+        ("{right},L-4,Counterfeit Summit packs,Ada,ada@acme.example,true,extra",
+         3, "7 fields where the header has 6"),
+    ],
+    ids=["bare-cr", "newline-in-unquoted-field", "unclosed-quote", "stray-quote", "nul",
+         "extra-field"],
+)
+def test_when_a_bulk_csv_is_malformed_then_422_names_the_line_and_nothing_is_filed(
+    client: TestClient, ids: dict[str, Any], row: str, line: int, reason: str
+) -> None:
+    right = ids["acme_right"]
+    good = f"{right},L-3,{CSV_REASON},Ada,ada@acme.example,true"
+    body = "\n".join([CSV_HEADER, good, row.format(right=right)]) + "\n"
+    answer = client.post(f"{API}/notices:bulk", content=body.encode(),
+                         headers={**auth(ids["acme_agent"]), "Content-Type": "text/csv"})
+    assert answer.status_code == 422, answer.text
+    problem = answer.json()
+    assert f"line {line} line: " in problem["detail"] and reason in problem["detail"]
+    assert (problem["errors"][0]["line"], problem["errors"][0]["field"]) == (line, "line")
+    assert client.get(f"{API}/notices", headers=auth(ids["acme_agent"])).json()["items"] == []
+
+
+def test_when_a_bulk_csv_ends_lines_with_a_bare_cr_or_quotes_a_line_break_then_it_is_filed(
+    client: TestClient, ids: dict[str, Any]
+) -> None:
+    right = ids["acme_right"]
+    body = "\r".join([
+        CSV_HEADER,
+        f"{right},L-3,{CSV_REASON},Ada,ada@acme.example,true",
+        f'{right},L-4,"Counterfeit Summit packs,\r\nwith our mark",Ada,ada@acme.example,true',
+    ]) + "\r"
+    answer = client.post(f"{API}/notices:bulk", content=body.encode(),
+                         headers={**auth(ids["acme_agent"]), "Content-Type": "text/csv"})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["listings"] == 2
+
+
 def test_when_a_bulk_jsonl_has_a_bad_line_then_nothing_is_filed(
     client: TestClient, ids: dict[str, Any]
 ) -> None:
@@ -206,7 +260,8 @@ def test_when_a_reviewer_closes_a_store_then_the_seller_can_appeal_the_closure(
     appeal = client.post(f"{API}/appeals", headers=seller, json={
         "statement_id": closed.json()["id"], "explanation": "Both listings were genuine."})
     assert appeal.json()["status"] == "awaiting_decision"
-    client.post(f"{API}/appeals/{appeal.json()['id']}/decision", headers=reviewer,
+    client.post(f"{API}/appeals/{appeal.json()['id']}/decision",
+                headers=auth(ids["appeals_reviewer"]),
                 json={"outcome": "reinstate", "reason": "Warnings were for another seller."})
     assert client.get(f"{API}/sellers/S-0001", headers=seller).json()["status"] == "active"
     assert client.get(f"{API}/listings/L-2", headers=seller).json()["status"] == "live"

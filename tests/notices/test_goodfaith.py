@@ -58,7 +58,7 @@ def test_when_a_fast_lane_notice_is_reversed_on_appeal_then_it_counts_against_th
                                  explanation="Genuine stock; see the invoice attached.",
                                  evidence=[{"description": "invoice"}], now=T0 + 11 * HOUR,
                                  settings=FAST)
-    appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id,
+    appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
                           outcome="reinstate", reason="Invoice genuine; no answer in time.",
                           now=T0 + 11 * HOUR + 8 * 24 * HOUR, settings=FAST)
     listing = catalog_service.get_listing(session, principal=SYSTEM, listing_id="L-7")
@@ -81,7 +81,7 @@ def test_when_an_appeal_is_decided_before_the_rights_holder_could_answer_then_re
     appeal = appeals.file_appeal(session, actor=world.seller2, listing_id="L-3",
                                  explanation="Genuine goods, I promise you.", now=T0 + 2 * HOUR)
     with pytest.raises(Conflict, match="awaits the rights holder's answer"):
-        appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id,
+        appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
                               outcome="uphold", reason="x", now=T0 + 3 * HOUR)
 
 

@@ -152,7 +152,7 @@ def test_when_a_seller_wins_an_appeal_then_the_listing_is_reinstated_and_the_str
     assert appeal.answer_due_at == T0 + 2 * HOUR + 7 * 24 * HOUR
     appeals.answer_appeal(session, actor=world.acme, appeal_id=appeal.id, position="withdraw",
                           explanation="The invoice checks out; we withdraw.", now=T0 + 5 * HOUR)
-    appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id,
+    appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
                           outcome="reinstate", reason="Invoice proves genuine origin.",
                           now=T0 + 6 * HOUR)
     assert appeal.status == "granted"
@@ -176,8 +176,9 @@ def test_when_an_appeal_is_rejected_then_the_takedown_is_upheld(
                                  explanation="I did nothing wrong, honestly.", now=T0 + 2 * HOUR)
     appeals.answer_appeal(session, actor=world.acme, appeal_id=appeal.id, position="maintain",
                           explanation="Test buy confirmed a fake.", now=T0 + 3 * HOUR)
-    appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id, outcome="uphold",
-                          reason="No evidence of genuine origin.", now=T0 + 4 * HOUR)
+    appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
+                          outcome="uphold", reason="No evidence of genuine origin.",
+                          now=T0 + 4 * HOUR)
     assert appeal.status == "rejected" and _status(session, "L-3") == "removed"
     assert [i.status for i in service.items_of(session, notice.id)] == ["upheld"]
     assert notice.status == "closed"

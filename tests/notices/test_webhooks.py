@@ -20,11 +20,20 @@ from marketguard.config import Settings
 from marketguard.notices import webhooks
 from marketguard.notices.settings import DEFAULT_NOTICE_SETTINGS
 from marketguard.uow import unit_of_work
+from tests.conftest import make_settings
 from tests.factories import auth
 from tests.notices.helpers import T0, api_world, notice_body
 
 API = "/api/v1"
-LOCAL = replace(DEFAULT_NOTICE_SETTINGS, allow_private_webhooks=True, webhook_timeout_s=2.0)
+LOCAL = replace(DEFAULT_NOTICE_SETTINGS, webhook_timeout_s=2.0)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """These tests deliver to a receiver on 127.0.0.1, so they allow private targets."""
+    return make_settings(database_url, tmp_path).model_copy(
+        update={"webhook_allow_private": True}
+    )
 
 
 @dataclass
@@ -138,16 +147,22 @@ def test_when_the_endpoint_keeps_failing_then_the_delivery_dies_and_is_audited(
     assert len(dead) == 1 and "gave up after 3 attempts: HTTP 500" in (dead[0].reason or "")
 
 
-def test_when_a_webhook_points_at_a_private_address_then_nothing_is_sent(
-    client: TestClient, settings: Settings, tmp_path: Path, receiver: Receiver
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_when_a_webhook_points_at_a_private_address_at_delivery_then_nothing_is_sent(
+    client: TestClient, settings: Settings, tmp_path: Path, receiver: Receiver, host: str
 ) -> None:
+    """Registered while allowed (or while its name resolved publicly): delivery checks again."""
     ids = api_world(settings, tmp_path)
-    _register(client, ids, receiver.url)
+    hook = _register(client, ids, receiver.url.replace("127.0.0.1", host))
     with unit_of_work(settings) as session:
         webhooks.enqueue(session, brand_id=ids["acme"], event_type="notice.test",
                          data={}, now=T0)
-    report = webhooks.deliver_due(settings, policy=DEFAULT_NOTICE_SETTINGS, now=T0)
+    strict = settings.model_copy(update={"webhook_allow_private": False})
+    report = webhooks.deliver_due(strict, policy=LOCAL, now=T0)
     assert report.retried == 1 and receiver.received == []
+    [delivery] = client.get(f"{API}/webhooks/{hook['id']}/deliveries",
+                            headers=auth(ids["acme_agent"])).json()["items"]
+    assert delivery["last_error"].startswith("refused: ")
 
 
 def test_when_a_webhook_is_revoked_then_its_pending_events_are_not_sent(

@@ -56,7 +56,7 @@ def month(settings: Settings, folder: Path) -> World:
                                      now=T0 + 48 * HOUR)
         appeals.answer_appeal(session, actor=world.acme, appeal_id=appeal.id,
                               position="withdraw", explanation="Agreed.", now=T0 + 60 * HOUR)
-        appeals.decide_appeal(session, actor=world.reviewer, appeal_id=appeal.id,
+        appeals.decide_appeal(session, actor=world.appeals_reviewer, appeal_id=appeal.id,
                               outcome="reinstate", reason="Genuine.", now=T0 + 72 * HOUR)
         enforcement.close_store(session, actor=world.reviewer, seller_id="S-0001",
                                 ground="terms_of_service", facts="Replicas after warnings.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ from marketguard.risk.api import MAX_BATCH
 from marketguard.risk.engine import Engine
 from marketguard.risk.service import reset_engines
 from marketguard.risk.validator import loads_rules
-from tests.factories import auth, token
+from tests.factories import auth, seed_marketplace, token
 from tests.risk.helpers import event
 
 RULES = textwrap.dedent("""
@@ -137,9 +138,11 @@ def test_when_a_batch_is_oversized_then_refused_without_deciding(
     ],
 )
 def test_when_tenants_call_risk_routes_then_forbidden(
-    client: TestClient, settings: Settings, method: str, path: str
+    client: TestClient, settings: Settings, tmp_path: Path, method: str, path: str
 ) -> None:
-    for role, scope in (("seller", {"seller_id": "S-1"}), ("rights_holder", {"brand_id": "b"})):
+    ids = seed_marketplace(settings, tmp_path)  # tokens are scoped to a real seller and brand
+    tenants = (("seller", {"seller_id": "S-0001"}), ("rights_holder", {"brand_id": ids["acme"]}))
+    for role, scope in tenants:
         answer = client.request(method, path, json={}, headers=auth(token(settings, role, **scope)))
         assert answer.status_code == 403, (role, path, answer.text)
 

@@ -10,9 +10,8 @@ from rich.table import Table
 from marketguard.auth import service
 from marketguard.auth.roles import Role, cli_principal
 from marketguard.brands.service import resolve_brand
-from marketguard.catalog.models import Seller
 from marketguard.cli_support import cli_session, console
-from marketguard.errors import InvalidInput, NotFound
+from marketguard.errors import InvalidInput
 from marketguard.timeutil import parse_duration
 
 token_app = typer.Typer(help="API tokens (bearer credentials).", no_args_is_help=True)
@@ -39,8 +38,6 @@ def create(
         raise InvalidInput(f"--expires: {exc}") from None
     with cli_session() as session:
         brand_id = resolve_brand(session, brand).id if brand else None
-        if seller is not None and session.get(Seller, seller) is None:
-            raise NotFound(f"unknown seller {seller!r}: import it first with `catalog import`")
         issued = service.create_token(
             session,
             actor=cli_principal(),

@@ -41,6 +41,19 @@ class Principal:
         return f"{self.role.value}:{self.name} (token {self.token_id})"
 
 
+def person_of(actor: str) -> str:
+    """Return the name behind an audit actor string ``role:name (token id)``."""
+    name = actor.split(":", 1)[1] if ":" in actor else actor
+    return name.rsplit(" (token ", 1)[0]
+
+
+def same_person(actor: str | None, principal: Principal) -> bool:
+    """Tell whether an audit actor is this principal's person (any of its tokens or roles)."""
+    return actor is not None and (
+        actor == principal.actor or person_of(actor) == principal.name
+    )
+
+
 SYSTEM = Principal(token_id="system", name="marketguard", role=Role.platform_admin)
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from marketguard.audit import service as audit
 from marketguard.auth.cache import tokens_changed
 from marketguard.auth.models import ApiToken
-from marketguard.auth.roles import SCOPED_ROLES, Principal, Role
+from marketguard.auth.roles import SCOPED_ROLES, SYSTEM, Principal, Role
+from marketguard.brands import service as brands
+from marketguard.catalog import service as catalog
 from marketguard.dataguard.datasets import dataset_names
 from marketguard.errors import InvalidInput, NotFound, Unauthenticated
 from marketguard.ids import new_id
@@ -66,6 +68,7 @@ def create_token(
         raise InvalidInput(f"--seller only applies to seller tokens, not {parsed.value}")
     if dataset is not None:
         _check_dataset(parsed, dataset)
+    _check_scope_exists(session, brand_id=brand_id, seller_id=seller_id)
     now = utcnow()
     token_id = new_id()
     secret = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
@@ -107,6 +110,27 @@ def _check_dataset(role: Role, dataset: str) -> None:
         raise InvalidInput(
             f"unknown dataset {dataset!r}; `marketguard data catalog` lists the datasets"
         )
+
+
+def _check_scope_exists(session: Session, *, brand_id: str | None, seller_id: str | None) -> None:
+    """Refuse a token scoped to a brand or seller this marketplace does not have."""
+    if brand_id is not None:
+        try:
+            brands.get_brand(session, principal=SYSTEM, brand_id=brand_id)
+        except NotFound:
+            raise InvalidInput(
+                f"unknown brand {brand_id!r}: give the id of an existing brand "
+                "(GET /api/v1/brands lists them; import one with `marketguard brands import`)",
+                errors=[{"field": "brand_id", "reason": "no such brand"}],
+            ) from None
+    if seller_id is not None:
+        try:
+            catalog.get_seller(session, principal=SYSTEM, seller_id=seller_id)
+        except NotFound:
+            raise InvalidInput(
+                f"unknown seller {seller_id!r}: import it first with `marketguard catalog import`",
+                errors=[{"field": "seller_id", "reason": "no such seller"}],
+            ) from None
 
 
 def authenticate(session: Session, secret: str, *, now: datetime | None = None) -> Principal:

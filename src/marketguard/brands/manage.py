@@ -17,11 +17,19 @@ from sqlalchemy.orm import Session
 
 from marketguard.auth.roles import Principal
 from marketguard.brands import service
+from marketguard.brands.packs import MAX_PACK_BYTES
 from marketguard.brands.schemas import BrandPackIn
 from marketguard.errors import InvalidInput
 from marketguard.ingest import ImportReport
 
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Write every value out: a pack we store never uses anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def update_pack(
@@ -42,6 +50,13 @@ def update_pack(
         )
     folder = (data_dir / "brand-packs" / brand_id).resolve()
     referenced = {name for product in pack.products for name in product.images}
+    body: dict[str, Any] = pack.model_dump(mode="json", exclude_none=True)
+    text = yaml.dump(body, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False)
+    if len(text.encode()) > MAX_PACK_BYTES:
+        raise InvalidInput(
+            f"the brand pack is over the {MAX_PACK_BYTES // 1_048_576} MiB limit "
+            "(not counting images); split long lists or remove unused fields"
+        )
     missing = sorted(name for name in referenced if name not in images)
     if missing:
         raise InvalidInput(f"images referenced but not sent: {', '.join(missing)}")
@@ -60,10 +75,9 @@ def update_pack(
     for target, raw in decoded.items():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(raw)
-    body: dict[str, Any] = pack.model_dump(mode="json", exclude_none=True)
     pack_file = folder / "brand.yaml"
     pack_file.parent.mkdir(parents=True, exist_ok=True)
-    pack_file.write_text(yaml.safe_dump(body, allow_unicode=True, sort_keys=False))
+    pack_file.write_text(text, encoding="utf-8")
     report = service.import_packs(session, actor=actor, path=pack_file)
     if report.errors:
         raise InvalidInput(

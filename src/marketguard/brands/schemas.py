@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketguard.money import Money
 
@@ -52,6 +52,27 @@ class BrandPackIn(BaseModel):
         if not value.strip():
             raise ValueError("brand name must not be blank")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> BrandPackIn:
+        """A product (by name) or a right (kind, number, jurisdiction) appears once."""
+        problems: list[str] = []
+        products: dict[str, int] = {}
+        for index, product in enumerate(self.products):
+            first = products.setdefault(product.name, index)
+            if first != index:
+                problems.append(f"products[{index}]: duplicate product {product.name!r} "
+                                f"(first at products[{first}])")
+        rights: dict[tuple[str, str, str], int] = {}
+        for index, right in enumerate(self.rights):
+            key = (right.kind, right.number, right.jurisdiction)
+            first = rights.setdefault(key, index)
+            if first != index:
+                problems.append(f"rights[{index}]: duplicate {right.kind} {right.number} "
+                                f"({right.jurisdiction}) (first at rights[{first}])")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class RightRead(BaseModel):

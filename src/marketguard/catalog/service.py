@@ -32,7 +32,10 @@ CHUNK = 500
 
 
 def _parse(path: Path, schema: type[M], id_field: str, report: ImportReport) -> list[tuple[int, M]]:
-    """Validate every line; keep the last record per id (with its line); report bad ones."""
+    """Validate every line; keep the first record per id (with its line); report bad ones.
+
+    A later line with an id already seen in this file is a record error, not an update.
+    """
     records: dict[str, tuple[int, M]] = {}
     for number, value in read_jsonl(path):
         if isinstance(value, RecordError):
@@ -43,7 +46,14 @@ def _parse(path: Path, schema: type[M], id_field: str, report: ImportReport) -> 
         except ValidationError as exc:
             report.errors.append(RecordError(str(path), number, describe_validation(exc)))
             continue
-        records[getattr(record, id_field)] = (number, record)
+        key = getattr(record, id_field)
+        if key in records:
+            first = records[key][0]
+            report.errors.append(RecordError(
+                str(path), number, f"duplicate {id_field} {key} (first on line {first})"
+            ))
+            continue
+        records[key] = (number, record)
     return list(records.values())
 
 

@@ -1,1 +1,2 @@
-"""Data protection: classification, masked reads, time-limited approved access, access log."""
+"""Data protection: classification, personal data discovery, masked reads, time-limited
+approved access and the access log."""

@@ -79,10 +79,14 @@ def cleared(patterns: tuple[str, ...], dataset: str, names: tuple[str, ...]) -> 
 def clearance_roles(
     clearances: dict[str, list[str]], dataset: str, field: str, level: int
 ) -> list[str]:
-    """Return the staff roles that read a catalog field unmasked without a grant."""
+    """Return the roles that read a catalog field unmasked without a grant.
+
+    Level-1/2 fields: every staff role. Level-3/4: the roles (staff or not) whose
+    standing clearance covers the field.
+    """
     if level < SENSITIVE:
         return [r.value for r in STAFF]
-    return [r.value for r in STAFF if cleared(clearance_patterns(clearances, r), dataset, (field,))]
+    return [r.value for r in Role if cleared(clearance_patterns(clearances, r), dataset, (field,))]
 
 
 class Visibility:

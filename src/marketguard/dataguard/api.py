@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+import orjson
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from marketguard.api.deps import LoggedReadSessionDep, SessionDep, SettingsDep
@@ -89,7 +90,7 @@ def read_records(
         str | None,
         Query(description="Why you read (optional); compared with your grant's purpose"),
     ] = None,
-) -> dict[str, Any]:
+) -> Response:
     """A page of records; level-3/4 fields you hold no live grant or clearance for are masked.
 
     A page showing level-3/4 values unmasked is written to the access log.
@@ -98,7 +99,10 @@ def read_records(
         session, principal=principal, dataset=dataset, cursor=cursor, limit=limit,
         settings=settings, purpose=purpose,
     )
-    return {"items": items, "next": next_cursor}
+    # Records are plain JSON values already; orjson writes a page in a fraction of the
+    # time FastAPI's generic encoder takes, which walks every value in Python.
+    return Response(orjson.dumps({"items": items, "next": next_cursor}),
+                    media_type="application/json")
 
 
 def request_read(session: Session, request: DataAccessRequest) -> AccessRequestRead:

@@ -19,10 +19,17 @@ SHORT = 5  # strings this long or shorter are starred whole
 
 _EMAIL = re.compile(r"^([^@\s]+)@([^@\s]+\.[^@\s.]+)$")
 _PHONE = re.compile(r"^\+\d[\d ()\-.]{6,}\d$")
+# Only text made of these can be an IP address; the check skips the costly parse for
+# everything else (masking runs for every hidden field of every record on a page).
+_IPV4 = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$")
+_IPV6_CHARS = re.compile(r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$")
+_STAR_HEX = str.maketrans(dict.fromkeys("0123456789abcdefABCDEF", STAR))
 
 
 def mask(value: Any) -> Any:
     """Return ``value`` masked (see the module docstring); ``None`` stays ``None``."""
+    if type(value) is str:  # the common case first: masking runs for every hidden field
+        return mask_text(value)
     if value is None:
         return None
     if isinstance(value, list | tuple):
@@ -47,12 +54,13 @@ def mask_text(text: str) -> str:
 
 
 def _shaped(text: str) -> str:
-    email = _EMAIL.match(text)
-    if email:
-        return _email(email.group(1), email.group(2))
+    if "@" in text:
+        email = _EMAIL.match(text)
+        if email:
+            return _email(email.group(1), email.group(2))
     if _is_ip(text):
-        return "".join(STAR if ch.isalnum() else ch for ch in text)
-    if _PHONE.match(text):
+        return text.translate(_STAR_HEX)
+    if text[0] == "+" and _PHONE.match(text):
         return _keep(text, head=3, tail=2)
     return _keep(text, head=2 if len(text) >= 12 else 1, tail=2 if len(text) >= 12 else 1)
 
@@ -77,6 +85,11 @@ def _keep(text: str, *, head: int, tail: int) -> str:
 
 
 def _is_ip(text: str) -> bool:
+    """Whether ``text`` looks like an IP address (IPv4 by shape, IPv6 parsed)."""
+    if _IPV4.match(text):
+        return True
+    if ":" not in text or not _IPV6_CHARS.match(text):
+        return False
     try:
         ipaddress.ip_address(text)
     except ValueError:

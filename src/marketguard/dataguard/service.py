@@ -402,7 +402,6 @@ def read_records(
     """
     if purpose is not None and len(purpose) > MAX_PURPOSE:
         raise DataGuardError(f"purpose is longer than {MAX_PURPOSE} characters")
-    declared = (purpose.strip() or None) if purpose is not None else None
     found = get_dataset(dataset)
     if found.loader is None:
         if found.name in DATASETS and found.rule is not None:
@@ -412,6 +411,32 @@ def read_records(
             "sellers, listings, notices, orders"
         )
     records, next_cursor = found.loader(session, cursor, limit)
+    shown = shield(session, principal=principal, settings=settings, dataset=found.name,
+                   records=records, now=now, purpose=purpose)
+    return shown, next_cursor
+
+
+def shield(
+    session: Session,
+    *,
+    principal: Principal,
+    settings: Settings,
+    dataset: str,
+    records: list[dict[str, Any]],
+    now: datetime | None = None,
+    purpose: str | None = None,
+) -> list[dict[str, Any]]:
+    """Mask what the caller may not see in records shaped like ``dataset``'s; log the rest.
+
+    The one gate every route's answer goes through before it carries stored
+    values: each level-3/4 field the caller holds no live grant or standing
+    clearance for is masked and named in the record's ``masked``; a batch that
+    shows such a field unmasked writes one access-log row per grant (or
+    clearance) it relied on, with the purpose the caller declared, if any.
+    Records may carry only some of the dataset's fields.
+    """
+    declared = (purpose.strip() or None) if purpose is not None else None
+    found = get_dataset(dataset)
     moment = now or utcnow()
     grants = load_live_grants(session, grantee=principal.name, now=moment)
     patterns = clearance_patterns(settings.data_clearances, principal.role)
@@ -421,7 +446,7 @@ def read_records(
         log_access(session, actor=principal.name, dataset=found.name, fields=sorted(paths),
                    rows=access.rows[permit], permit=permit, kind="read", at=moment,
                    purpose_declared=declared, settings=settings)
-    return shown, next_cursor
+    return shown
 
 
 def log_access(

@@ -27,7 +27,8 @@ from marketguard.brands import service as brands_service
 from marketguard.brands.models import Brand
 from marketguard.catalog import service as catalog_service
 from marketguard.config import Settings
-from marketguard.demo.data_step import run_data_alerts
+from marketguard.demo.alerts_step import run_data_alerts
+from marketguard.demo.data_step import run_data_protection
 from marketguard.demo.detection_step import scan_new_listings, work_review_queue
 from marketguard.demo.notices_step import run_notices
 from marketguard.demo.progress import progress_bars
@@ -183,6 +184,7 @@ STEPS = [
     ("4. A reviewer works the queue; the model learns", work_review_queue),
     ("5. A month of notices, appeals and the transparency report", run_notices),
     ("6. Score the month's logins, orders and payments", run_risk),
-    ("7. Staff read seller data: grants, the access log, alerts", run_data_alerts),
-    ("8. Verify the audit log", _audit),
+    ("7. Protect personal data: masked reads, approved access, the log", run_data_protection),
+    ("8. Staff reading in bulk or off purpose raise alerts", run_data_alerts),
+    ("9. Verify the audit log", _audit),
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from marketguard.detection.authorization import AuthorizationSignal
 from marketguard.detection.brand_text import BrandTextSignal
+from marketguard.detection.contact_details import ContactDetailsSignal
 from marketguard.detection.counterfeit_terms import CounterfeitTermsSignal
 from marketguard.detection.image_match import ImageMatchSignal
 from marketguard.detection.price import PriceSignal
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 
 
 def register(registry: SignalRegistry) -> None:
-    """Add the built-in signals: text, vocabulary, photos, price, seller, authorisation, status."""
+    """Add the built-in signals: text, vocabulary, photos, price, seller, authorisation,
+    status, contact."""
     registry.register(BrandTextSignal.name, BrandTextSignal)
     registry.register(CounterfeitTermsSignal.name, CounterfeitTermsSignal)
     registry.register(ImageMatchSignal.name, ImageMatchSignal)
@@ -34,3 +36,4 @@ def register(registry: SignalRegistry) -> None:
     registry.register(SellerSignal.name, SellerSignal)
     registry.register(AuthorizationSignal.name, AuthorizationSignal)
     registry.register(SellerStatusSignal.name, SellerStatusSignal)
+    registry.register(ContactDetailsSignal.name, ContactDetailsSignal)

@@ -26,7 +26,10 @@ class Evidence:
     behaviour, a generic counterfeit term). ``identifies_brand`` marks evidence
     that shows a brand is involved at all (a counted brand name, a photo match);
     ``error`` marks an input the signal could not examine (an unreadable image, an
-    unknown currency). ``data`` holds machine-readable facts for models and replay.
+    unknown currency). ``platform_rule`` marks evidence of a platform rule broken
+    whoever the brand (contact details that take buyers off the platform): the
+    scorer adds it after the unbranded cap and the authorised-seller factor, so
+    neither lowers it. ``data`` holds machine-readable facts for models and replay.
     """
 
     signal: str
@@ -37,6 +40,7 @@ class Evidence:
     identifies_brand: bool = False
     error: bool = False
     data: Mapping[str, Any] = field(default_factory=dict)
+    platform_rule: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.weight <= 1.0:
@@ -57,6 +61,7 @@ class Evidence:
             "identifies_brand": self.identifies_brand,
             "error": self.error,
             "data": dict(self.data),
+            "platform_rule": self.platform_rule,
         }
 
     @classmethod
@@ -71,6 +76,7 @@ class Evidence:
             identifies_brand=bool(record.get("identifies_brand", False)),
             error=bool(record.get("error", False)),
             data=dict(record.get("data") or {}),
+            platform_rule=bool(record.get("platform_rule", False)),
         )
 
 

@@ -9,10 +9,10 @@ decision can be reproduced from the same inputs plus the versions it records.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
@@ -144,6 +144,8 @@ class ListingInput:
     photo resolving outside it (absolute, ``..``, a symlink out) is refused: that is
     how the platform passes photos named by callers. Without it, the paths are
     the caller's own, used as given (still read only as capped regular files).
+
+    ``attributes`` are the seller's free-form item specifics (``{"colour": "blue"}``).
     """
 
     listing_id: str
@@ -156,6 +158,7 @@ class ListingInput:
     image_paths: Sequence[str] = ()
     created_at: datetime | None = None
     image_root: str | None = None
+    attributes: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "image_paths", tuple(str(p) for p in self.image_paths))

@@ -147,6 +147,7 @@ def listing_input(listing: Listing) -> ListingInput:
         image_paths=list(listing.images),
         created_at=listing.created_at,
         image_root=listing.image_root or ".",
+        attributes=listing.attributes or {},
     )
 
 

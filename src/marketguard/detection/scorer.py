@@ -18,6 +18,11 @@ Four rules sit on top, each reported as a reason when it applies:
   ``policy.authorized_seller_factor``, so genuine resellers go live (the
   ``authorization`` signal states it among the reasons);
 - a learned model, when present, is blended in with share ``policy.model_blend``.
+
+Evidence of a platform rule broken (``Evidence.platform_rule``: contact details
+that take buyers off the platform) is not about a counterfeit, so it is combined
+(noisy-OR again) after those three rules: the cap and the authorised-seller factor
+do not lower it, and a brand's evidence adds to it.
 """
 
 from __future__ import annotations
@@ -80,7 +85,8 @@ def decide(
             versions=dict(versions),
         )
     policy = setup.policy
-    generic = [e for e in evidence if e.brand_id is None and not e.error]
+    generic = [e for e in evidence if e.brand_id is None and not e.error and not e.platform_rule]
+    rules = [e for e in evidence if e.platform_rule and not e.error]
     brand_ids = list(
         dict.fromkeys(e.brand_id for e in evidence if e.identifies_brand and e.brand_id)
     )
@@ -106,7 +112,8 @@ def decide(
         score = blend(noisy_or([e.weight * effective.weight(e.signal) for e in used]))
         if context.is_authorized(brand_id):  # stated by the authorization signal
             score *= policy.authorized_seller_factor
-        candidates.append(_Candidate(score, brand, effective, used, list(model_note)))
+        score = _with_rules(score, rules, effective)
+        candidates.append(_Candidate(score, brand, effective, used + rules, list(model_note)))
     if not candidates:
         effective = policy.effective(None, listing.category)
         raw = blend(noisy_or([e.weight * effective.weight(e.signal) for e in generic]))
@@ -115,7 +122,8 @@ def decide(
         if raw > score:
             detail = f"no brand involved: score {raw:.2f} capped at {policy.unbranded_cap:g}"
             notes.append(Evidence("scorer", detail, 0.0))
-        candidates.append(_Candidate(score, None, effective, generic, notes))
+        score = _with_rules(score, rules, effective)
+        candidates.append(_Candidate(score, None, effective, generic + rules, notes))
     best = max(candidates, key=lambda c: c.score)
     score = min(max(best.score, 0.0), 1.0)
     return Decision(
@@ -127,6 +135,14 @@ def decide(
         reasons=_order(best, evidence),
         versions=dict(versions),
     )
+
+
+def _with_rules(score: float, rules: Sequence[Evidence], policy: EffectivePolicy) -> float:
+    """Add platform-rule evidence to a score already capped or discounted."""
+    if not rules:
+        return score
+    broken = noisy_or([e.weight * policy.weight(e.signal) for e in rules])
+    return 1.0 - (1.0 - score) * (1.0 - broken)
 
 
 def _order(best: _Candidate, evidence: Sequence[Evidence]) -> tuple[Evidence, ...]:

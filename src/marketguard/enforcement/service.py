@@ -26,7 +26,7 @@ from marketguard.enforcement.sellers import (
     reopen_store,
     standing,
 )
-from marketguard.enforcement.statements import describe, load, query, visible
+from marketguard.enforcement.statements import describe, issued_by, load, query, visible
 from marketguard.enforcement.suspensions import (
     expire_suspensions,
     lift_suspension,
@@ -42,6 +42,7 @@ __all__ = [
     "describe",
     "expire_suspensions",
     "get_statement",
+    "issued_by",
     "iter_statements",
     "lift_suspension",
     "load",

@@ -151,6 +151,14 @@ def load(session: Session, statement_id: str) -> Statement:
     return statement
 
 
+def issued_by(session: Session, *, statement_id: str) -> str | None:
+    """Return who issued a statement (its audit actor), i.e. who took the decision."""
+    for record in audit.list_records(session, object_id=statement_id, limit=10):
+        if record.object_type == "statement" and record.action.startswith("enforcement."):
+            return record.actor
+    return None
+
+
 def can_see(principal: Principal, statement: Statement) -> bool:
     """A seller sees its own statements; staff see all."""
     if principal.role is Role.seller:

@@ -8,9 +8,11 @@ from fastapi import APIRouter, Body, Depends, Request
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from marketguard.api.deps import SessionDep
+from marketguard.api.deps import LoggedReadSessionDep, SessionDep, SettingsDep
 from marketguard.api.pagination import DEFAULT_LIMIT, Page, paginate
-from marketguard.auth.roles import Role
+from marketguard.auth.roles import Principal, Role
+from marketguard.config import Settings
+from marketguard.dataguard.service import shield
 from marketguard.errors import NotFound
 from marketguard.notices import clock, goodfaith, intake, service
 from marketguard.notices.api_appeals import router as appeals_router
@@ -48,8 +50,14 @@ def _items(session: Session, notice_ids: list[str]) -> dict[str, list[NoticeItem
     return out
 
 
-def notice_reads(session: Session, notices: list[Notice]) -> list[NoticeRead]:
+def notice_reads(
+    session: Session, notices: list[Notice], *, principal: Principal, settings: Settings
+) -> list[NoticeRead]:
+    """Shape notices for a caller: the notifier's contact masked unless cleared or granted."""
     items = _items(session, [n.id for n in notices])
+    shown = shield(session, principal=principal, settings=settings, dataset="notices", records=[
+        {"notifier": {"name": n.notifier_name, "email": n.notifier_email}} for n in notices
+    ])
     return [
         NoticeRead(
             id=n.id, status=n.status, brand_id=n.brand_id, right_id=n.right_id,
@@ -57,11 +65,11 @@ def notice_reads(session: Session, notices: list[Notice]) -> list[NoticeRead]:
             triaged_at=n.triaged_at, decided_at=n.decided_at, closed_at=n.closed_at,
             escalated_at=n.escalated_at, breached_at=n.breached_at, risk=n.risk,
             fast_lane=n.fast_lane, channel=n.channel,
-            notifier={"name": n.notifier_name, "email": n.notifier_email},
+            notifier=record["notifier"], masked=record["masked"],
             explanation=n.explanation,
             items=[ItemRead.model_validate(i, from_attributes=True) for i in items[n.id]],
         )
-        for n in notices
+        for n, record in zip(notices, shown, strict=True)
     ]
 
 
@@ -69,8 +77,10 @@ def _by(actor: str) -> str:
     return "system" if "(token system)" in actor else actor.split(":", 1)[0]
 
 
-def _detail(session: Session, notice: Notice) -> NoticeDetail:
-    [read] = notice_reads(session, [notice])
+def _detail(
+    session: Session, notice: Notice, *, principal: Principal, settings: Settings
+) -> NoticeDetail:
+    [read] = notice_reads(session, [notice], principal=principal, settings=settings)
     history = [
         EventRead(at=e.at, kind=e.kind, by=_by(e.actor), listing_id=e.detail.get("listing_id"),
                   detail={k: v for k, v in e.detail.items() if k != "listing_id"})
@@ -81,7 +91,7 @@ def _detail(session: Session, notice: Notice) -> NoticeDetail:
 
 @router.post("/notices", response_model=NoticeRead, status_code=201)
 def file_notice(body: NoticeCreate, principal: NoticesFile, session: SessionDep,
-                policy: PolicyDep) -> NoticeRead:
+                policy: PolicyDep, settings: SettingsDep) -> NoticeRead:
     """File a notice; an incomplete one is refused with a reason per missing element."""
     notifier = body.notifier or None
     submission = intake.Submission(
@@ -94,7 +104,7 @@ def file_notice(body: NoticeCreate, principal: NoticesFile, session: SessionDep,
     )
     notice = service.file_notice(session, actor=principal, submission=submission,
                                  settings=policy)
-    return notice_reads(session, [notice])[0]
+    return notice_reads(session, [notice], principal=principal, settings=settings)[0]
 
 
 @router.post(
@@ -103,38 +113,43 @@ def file_notice(body: NoticeCreate, principal: NoticesFile, session: SessionDep,
                                                for t in BULK_TYPES}}},
 )
 def file_bulk(request: Request, body: Annotated[bytes, Body(media_type="text/csv")],
-              principal: NoticesFile, session: SessionDep, policy: PolicyDep) -> BulkFiled:
+              principal: NoticesFile, session: SessionDep, policy: PolicyDep,
+              settings: SettingsDep) -> BulkFiled:
     """File many notices from CSV or JSON Lines (one listing a row); any bad row files none."""
     notices = service.file_bulk(session, actor=principal, body=body, settings=policy,
                                 content_type=request.headers.get("content-type", ""))
-    reads = notice_reads(session, notices)
+    reads = notice_reads(session, notices, principal=principal, settings=settings)
     return BulkFiled(notices=reads, listings=sum(len(r.items) for r in reads))
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeDetail)
-def get_notice(notice_id: str, principal: NoticesRead, session: SessionDep) -> NoticeDetail:
+def get_notice(notice_id: str, principal: NoticesRead, session: LoggedReadSessionDep,
+               settings: SettingsDep) -> NoticeDetail:
     """Return a notice with each listing's status and its full history."""
-    return _detail(session, service.get_notice(session, principal=principal, notice_id=notice_id))
+    notice = service.get_notice(session, principal=principal, notice_id=notice_id)
+    return _detail(session, notice, principal=principal, settings=settings)
 
 
 @router.get("/notices", response_model=Page[NoticeRead])
-def list_notices(principal: NoticesRead, session: SessionDep, status: str | None = None,
-                 cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page[NoticeRead]:
+def list_notices(principal: NoticesRead, session: LoggedReadSessionDep, settings: SettingsDep,
+                 status: str | None = None, cursor: str | None = None,
+                 limit: int = DEFAULT_LIMIT) -> Page[NoticeRead]:
     """Page through notices (a rights holder sees only its own brand's)."""
     stmt = service.notices_query(principal, status=status)
     rows, next_cursor = paginate(session, stmt, Notice.id, cursor=cursor, limit=limit)
-    return Page[NoticeRead](items=notice_reads(session, rows), next=next_cursor)
+    reads = notice_reads(session, rows, principal=principal, settings=settings)
+    return Page[NoticeRead](items=reads, next=next_cursor)
 
 
 @router.post("/notices/{notice_id}/decision", response_model=NoticeRead)
 def decide(notice_id: str, body: DecisionIn, principal: NoticesDecide,
-           session: SessionDep, policy: PolicyDep) -> NoticeRead:
+           session: SessionDep, policy: PolicyDep, settings: SettingsDep) -> NoticeRead:
     """Decide one listing of a notice: take it down (with a statement) or reject it."""
     service.decide(session, actor=principal, notice_id=notice_id, listing_id=body.listing_id,
                    outcome=body.outcome, reason=body.reason,
                    manifestly_unfounded=body.manifestly_unfounded, settings=policy)
     notice = service.get_notice(session, principal=principal, notice_id=notice_id)
-    return notice_reads(session, [notice])[0]
+    return notice_reads(session, [notice], principal=principal, settings=settings)[0]
 
 
 @router.get("/review/notices", response_model=Page[QueueEntry])

@@ -84,6 +84,7 @@ def register_webhook(body: WebhookCreate, principal: WebhooksManage,
     webhook, secret = webhooks.register(
         session, actor=principal, brand_id=principal.brand_id or "", url=body.url,
         secret_key=settings.secret_key.get_secret_value(),
+        allow_private=settings.webhook_allow_private,
     )
     return WebhookIssued(**_hook(webhook).model_dump(), secret=secret)
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketguard.audit import service as audit
-from marketguard.auth.roles import Principal, Role
+from marketguard.auth.roles import Principal, Role, same_person
 from marketguard.enforcement import service as enforcement
 from marketguard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketguard.ids import new_id
@@ -193,6 +193,7 @@ def decide_appeal(
         raise Conflict(f"appeal {appeal_id} was already decided ({appeal.status})")
     statement = enforcement.get_statement(session, statement_id=appeal.statement_id)
     item = session.get(NoticeItem, appeal.notice_item_id) if appeal.notice_item_id else None
+    _refuse_original_decider(session, actor, appeal, statement.id, item)
     if outcome == "reinstate":
         if statement.status == "active":
             enforcement.remove_strikes(session, actor=actor, statement_id=statement.id,
@@ -219,6 +220,20 @@ def decide_appeal(
         if notice is not None:
             settle(session, notice=notice, now=moment)
     return appeal
+
+
+def _refuse_original_decider(session: Session, actor: Principal, appeal: Appeal,
+                             statement_id: str, item: NoticeItem | None) -> None:
+    """Refuse an appeal decision by the person who took the decision it contests."""
+    deciders = [enforcement.issued_by(session, statement_id=statement_id)]
+    if item is not None:
+        deciders.append(item.decided_by)
+    if any(same_person(decider, actor) for decider in deciders):
+        raise Forbidden(
+            f"you took the decision appeal {appeal.id} contests (statement {statement_id}); "
+            "the statement of reasons promises the seller that someone who did not take it "
+            "reviews the appeal, so another reviewer must decide it"
+        )
 
 
 def _lift(session: Session, actor: Principal, statement_id: str, scope: str, reason: str,

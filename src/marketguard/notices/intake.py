@@ -9,8 +9,6 @@ Bulk files (CSV or JSON Lines) are parsed here into the same submissions.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from marketguard.brands.models import Right
 from marketguard.catalog import service as catalog_service
 from marketguard.catalog.models import Listing
 from marketguard.errors import InvalidInput, NotFound
+from marketguard.ingest import read_csv
 from marketguard.notices.models import Notice, NoticeItem
 from marketguard.notices.settings import NoticeSettings
 
@@ -254,16 +253,19 @@ def parse_bulk(body: bytes, content_type: str) -> tuple[list[Submission], list[d
 
 
 def _csv_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    table = read_csv(text)
+    errors: list[dict[str, Any]] = [
+        {"line": line, "field": "line", "reason": reason} for line, reason in table.errors
+    ]
+    missing = [c for c in CSV_COLUMNS if c not in table.header]
     if missing:
-        return [], [{"line": 1, "field": "header", "reason": "missing column(s): "
-                     + ", ".join(missing)}]
-    unknown = [c for c in reader.fieldnames or [] if c not in ROW_KEYS]
-    errors = [{"line": 1, "field": "header", "reason": f"unknown column {c!r}"} for c in unknown]
-    rows = [(reader.line_num, dict(row)) for row in reader if any((v or "").strip()
-                                                                   for v in row.values())]
-    return rows, errors
+        if table.header or not errors:  # else the header line itself is malformed
+            errors.insert(0, {"line": 1, "field": "header",
+                              "reason": "missing column(s): " + ", ".join(missing)})
+        return [], errors
+    errors += [{"line": 1, "field": "header", "reason": f"unknown column {c!r}"}
+               for c in table.header if c not in ROW_KEYS]
+    return list(table.rows), errors
 
 
 def _jsonl_rows(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:

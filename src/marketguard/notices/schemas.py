@@ -59,7 +59,12 @@ class NoticeRead(BaseModel):
     risk: int
     fast_lane: bool
     channel: str
-    notifier: dict[str, str]
+    notifier: dict[str, str | None]
+    masked: list[str] = Field(
+        default_factory=list,
+        description="Level-3/4 fields masked for this caller (no live grant or standing "
+        "clearance), e.g. notifier.email",
+    )
     explanation: str
     items: list[ItemRead]
 

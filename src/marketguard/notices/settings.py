@@ -46,7 +46,6 @@ class NoticeSettings:
     webhook_backoff: timedelta = timedelta(seconds=30)
     webhook_backoff_max: timedelta = timedelta(hours=6)
     webhook_timeout_s: float = 5.0
-    allow_private_webhooks: bool = False  # loopback/private targets (tests, on-premise)
     enforcement: EnforcementSettings = field(default_factory=lambda: ENFORCEMENT_DEFAULTS)
 
 

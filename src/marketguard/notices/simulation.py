@@ -26,6 +26,9 @@ from marketguard.notices import appeals, clock, intake, service, testbuys
 from marketguard.notices.settings import DEFAULT_NOTICE_SETTINGS, NoticeSettings
 
 REVIEWER = Principal(token_id="sim-reviewer", name="simulated reviewer", role=Role.reviewer)
+# Appeals go to someone who did not take the decision, as the statement promises.
+APPEALS_REVIEWER = Principal(token_id="sim-appeals", name="simulated appeals reviewer",
+                             role=Role.reviewer)
 PLATFORM = Principal(token_id="sim-platform", name="simulated platform",
                      role=Role.platform_admin)
 HOUR = timedelta(hours=1)
@@ -163,7 +166,8 @@ class _Month:
                 position="withdraw" if genuine else "maintain",
                 explanation="Invoice verified." if genuine else "Test buy showed a fake."))
         self.at(moment + HOUR * self.rng.uniform(70, 100), lambda t: appeals.decide_appeal(
-            self.session, actor=REVIEWER, appeal_id=appeal.id, now=t, settings=self.settings,
+            self.session, actor=APPEALS_REVIEWER, appeal_id=appeal.id, now=t,
+            settings=self.settings,
             outcome="reinstate" if genuine else "uphold",
             reason="Genuine origin shown." if genuine else "No evidence of genuine origin."))
 

@@ -37,6 +37,7 @@ from marketguard.timeutil import format_rfc3339, utcnow
 from marketguard.uow import unit_of_work
 
 SIGNATURE_HEADER = "Marketguard-Signature"
+LOCALHOST_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 _HOOKS = "marketguard.notices.webhooks"  # session.info: active webhook ids by brand
 MAX_WEBHOOKS_PER_BRAND = 5
 
@@ -68,7 +69,7 @@ def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, *, allow_private: bool) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise InvalidInput(
@@ -80,15 +81,70 @@ def _check_url(url: str) -> str:
             "the webhook URL must not carry credentials",
             errors=[{"field": "url", "reason": "remove user:password@"}],
         )
+    try:
+        parts.port  # noqa: B018 (reading it validates it)
+    except ValueError:
+        raise InvalidInput(
+            "the webhook URL has an invalid port",
+            errors=[{"field": "url", "reason": "use a port from 1 to 65535"}],
+        ) from None
+    if not allow_private:
+        _, refused = resolve_public(parts.hostname, unresolvable_ok=True)
+        if refused:
+            raise InvalidInput(
+                f"the webhook URL is refused: {refused}; webhooks are delivered only to "
+                "public internet addresses",
+                errors=[{"field": "url", "reason": refused}],
+            )
     return url.strip()
+
+
+def _non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Loopback, private, link-local (cloud metadata), unspecified, reserved, multicast..."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
+def resolve_public(host: str, *, unresolvable_ok: bool = False) -> tuple[list[str], str | None]:
+    """Resolve ``host``; return its addresses, or why it is not a public target.
+
+    With ``unresolvable_ok`` a name that does not resolve is not a reason (no addresses).
+    """
+    name = host.strip("[]").rstrip(".").lower()
+    if name in LOCALHOST_NAMES or name.endswith(".localhost"):
+        return [], f"{host} is a localhost name"
+    try:
+        literal = ipaddress.ip_address(name)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        if _non_public(literal):
+            return [], f"{host} is not a public address"
+        return [str(literal)], None
+    try:
+        infos = socket.getaddrinfo(name, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        return [], None if unresolvable_ok else f"cannot resolve {host} ({exc})"
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    for text in addresses:
+        if _non_public(ipaddress.ip_address(text.split("%", 1)[0])):
+            return [], f"{host} resolves to a non-public address ({text})"
+    return addresses, None
 
 
 def register(
     session: Session, *, actor: Principal, brand_id: str, url: str, secret_key: str,
-    now: datetime | None = None,
+    now: datetime | None = None, allow_private: bool = False,
 ) -> tuple[Webhook, str]:
-    """Register an endpoint for a brand; return it and its secret (shown once)."""
-    checked = _check_url(url)
+    """Register an endpoint for a brand; return it and its secret (shown once).
+
+    Loopback, private, link-local (cloud metadata) and other non-public targets are
+    refused, by address or by what the host name resolves to, unless ``allow_private``
+    (``MARKETGUARD_WEBHOOK_ALLOW_PRIVATE``, for tests and closed networks). A name that
+    does not resolve yet is accepted; delivery checks the address again every time.
+    """
+    checked = _check_url(url, allow_private=allow_private)
     active = session.scalars(
         select(Webhook).where(Webhook.brand_id == brand_id, Webhook.revoked_at.is_(None))
     ).all()
@@ -181,19 +237,23 @@ class DeliveryReport:
     dead: int = 0
 
 
-def _private_target(url: str) -> str | None:
-    host = urlsplit(url).hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as exc:
-        return f"cannot resolve {host}: {exc}"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local:
-            return f"refused: {host} resolves to a non-public address ({address})"
-        if address.is_reserved or address.is_multicast or address.is_unspecified:
-            return f"refused: {host} resolves to a non-public address ({address})"
-    return None
+def _pinned(url: str) -> tuple[str, dict[str, str], dict[str, Any]] | str:
+    """Resolve a delivery URL once and aim at that checked address (no DNS rebinding).
+
+    Returns the URL with the host replaced by its public address, the ``Host`` header
+    and the TLS server name (so the certificate is still checked against the name),
+    or the reason the target is refused.
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    addresses, refused = resolve_public(host)
+    if refused or not addresses:
+        return f"refused: {refused or f'{host} has no address'}"
+    address = ipaddress.ip_address(addresses[0])
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    netloc = shown + (f":{parts.port}" if parts.port else "")
+    host_header = parts.netloc.rsplit("@", 1)[-1]
+    return parts._replace(netloc=netloc).geturl(), {"Host": host_header}, {"sni_hostname": host}
 
 
 def _backoff(settings: NoticeSettings, attempts: int) -> float:
@@ -239,7 +299,8 @@ def deliver_due(
     http = client or httpx.Client(timeout=policy.webhook_timeout_s, follow_redirects=False)
     try:
         outcomes = [
-            (row_id, attempts, _send(http, policy, url, body, secret, event_type, row_id, moment))
+            (row_id, attempts, _send(http, policy, url, body, secret, event_type, row_id, moment,
+                                     allow_private=settings.webhook_allow_private))
             for row_id, url, body, secret, event_type, attempts in claimed
         ]
     finally:
@@ -283,14 +344,20 @@ def _send(
     event_type: str,
     delivery_id: str,
     moment: datetime,
+    *,
+    allow_private: bool,
 ) -> tuple[int | None, str | None]:
     """POST one delivery; return (status code, error or None when accepted)."""
-    if not policy.allow_private_webhooks:
-        refused = _private_target(url)
-        if refused:
-            return None, refused
+    extensions: dict[str, Any] = {}
+    pinned_headers: dict[str, str] = {}
+    if not allow_private:  # check the address now, and send to exactly that address
+        pinned = _pinned(url)
+        if isinstance(pinned, str):
+            return None, pinned
+        url, pinned_headers, extensions = pinned
     timestamp = int(moment.timestamp())
     headers = {
+        **pinned_headers,
         "Content-Type": "application/json",
         SIGNATURE_HEADER: sign(secret, timestamp, body),
         "Marketguard-Event": event_type,
@@ -298,7 +365,8 @@ def _send(
         "User-Agent": "marketguard-webhooks/1",
     }
     try:
-        answer = http.post(url, content=body, headers=headers, timeout=policy.webhook_timeout_s)
+        answer = http.post(url, content=body, headers=headers, timeout=policy.webhook_timeout_s,
+                           extensions=extensions)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: {exc}"[:500]
     if 200 <= answer.status_code < 300:
