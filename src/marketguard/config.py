@@ -29,6 +29,11 @@ _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_CLEARANCES = {
     "reviewer": ["notices.notifier.name", "notices.notifier.email"],
     "rights_holder": ["notices.notifier.name", "notices.notifier.email"],
+    # the audit routes exist to show auditors and admins who did what
+    "auditor": ["audit_records.actor", "risk_rulesets.*"],
+    "platform_admin": ["audit_records.actor", "risk_rulesets.*"],
+    # analysts write, shadow and backtest the rules; the rule text is their work
+    "analyst": ["risk_rulesets.*"],
 }
 
 

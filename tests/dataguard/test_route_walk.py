@@ -54,12 +54,12 @@ ALIASES = {"seller_identifiers.value": "sellers.identifiers.*"}
 NOT_SEEDED = {
     "api_tokens.name": "a token's own name, shown only to itself (/me) and its issuer",
     "api_tokens.secret_hash": "never serialised by any route",
-    "audit_records.actor": "person names; the audit routes are for auditors and admins",
+    "audit_records.actor": "standing clearance of the only roles the audit routes admit",
     "idempotency_records.body": "a stored answer replayed only to the same caller",
     "idempotency_records.scope": "never serialised by any route",
-    "risk_rulesets.name": "the analysts' own rules, read by analysts, auditors, admins",
-    "risk_rulesets.source": "the analysts' own rules, read by analysts, auditors, admins",
-    "risk_rulesets.version": "the analysts' own rules, read by analysts, auditors, admins",
+    "risk_rulesets.name": "standing clearance of the only roles the rule-set routes admit",
+    "risk_rulesets.source": "standing clearance of the only roles the rule-set routes admit",
+    "risk_rulesets.version": "standing clearance of the only roles the rule-set routes admit",
     "webhooks.salt": "never serialised by any route",
 }
 CLEAR_FIELD = {  # catalog field a sentinel stands for -> the field a clearance names
