@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from pathlib import Path
 from typing import Any
@@ -65,14 +64,13 @@ def test_when_a_webhook_targets_a_non_public_address_then_registration_is_refuse
     _assert_refused(client, ids, url)
 
 
+@pytest.mark.parametrize("host", ["2130706433", "0x7f000001", "127.1"])
 def test_when_a_webhook_host_name_resolves_to_a_private_address_then_refused(
-    client: TestClient, ids: dict[str, Any]
+    client: TestClient, ids: dict[str, Any], host: str
 ) -> None:
-    name = socket.gethostname()
-    addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
-    if all(ipaddress.ip_address(a).is_global for a in addresses):
-        pytest.skip(f"this machine's name {name} resolves to a public address")
-    _assert_refused(client, ids, f"https://{name}/hooks")
+    """Numeric spellings the resolver turns into 127.0.0.1 are names, not IP literals."""
+    assert {info[4][0] for info in socket.getaddrinfo(host, None)} == {"127.0.0.1"}
+    _assert_refused(client, ids, f"https://{host}/hooks")
 
 
 @pytest.mark.parametrize("url", ["https://93.184.215.14/hooks", "https://hooks.example/h"])
