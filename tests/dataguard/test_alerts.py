@@ -4,6 +4,7 @@ evaluator every API process runs, the alerts routes, and backtests at the consol
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,18 @@ def test_when_an_employee_pages_through_many_records_fast_then_bulk_read_alerts_
         ))
     assert actions.count("data.alert") == len(raised)
     assert actions.count("data.alert_acknowledge") == 1
+
+
+def test_when_reads_are_logged_then_alerts_are_raised_without_anyone_listing_them(
+    client: TestClient, world: DataWorld, settings: Settings
+) -> None:
+    """The read does not wait for the evaluator; its own thread raises the alert soon after."""
+    grant_phone(client, world)
+    page_through(client, world.headers["alice"])
+    deadline = time.monotonic() + 20
+    while not alerts_of(settings) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert {a.rule for a in alerts_of(settings)} == {"bulk_read"}
 
 
 def test_when_a_reader_states_another_purpose_than_the_grant_then_outside_purpose(

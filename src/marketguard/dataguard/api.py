@@ -252,6 +252,7 @@ def access_log(
 def list_alerts(
     principal: DataAlertsRead,
     session: SessionDep,
+    settings: SettingsDep,
     status: str | None = None,
     dataset: str | None = None,
     cursor: str | None = None,
@@ -260,6 +261,7 @@ def list_alerts(
     """Alerts on abnormal reads, newest first (a scoped data owner sees their dataset's)."""
     limit = check_limit(limit)
     stmt = alerts.alerts_query(principal, status=status, dataset=dataset)
+    alerts.evaluator_for(settings).catch_up()  # reads logged a moment ago are in the list
     if cursor:
         stmt = stmt.where(DataAlert.id < decode_cursor(cursor))
     rows = list(session.scalars(stmt.order_by(DataAlert.id.desc()).limit(limit + 1)))

@@ -125,6 +125,7 @@ def list_alerts(
     as_json: JsonFlag = False,
 ) -> None:
     """Print alerts on abnormal reads, newest first."""
+    alerts.evaluator_for(get_settings()).catch_up()  # evaluate what the API has not yet
     with cli_session() as session:
         stmt = alerts.alerts_query(cli_principal(), status=status, dataset=dataset)
         rows = list(session.scalars(stmt.order_by(DataAlert.id.desc()).limit(limit)))
