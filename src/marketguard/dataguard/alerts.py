@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -48,6 +49,8 @@ WARM_WINDOW = timedelta(days=7)
 RAISE_ON_WARM = timedelta(minutes=10)
 """Rows this recent are still alerted on during warm-up (nobody may have yet)."""
 SYSTEM_ACTOR = "system:data-alerts"
+BATCH_S = 0.25
+"""How long the evaluator's thread lets reads gather before it catches up on them."""
 _SEQ_LOCK = 0x6D67_6461_7461  # "mgdata": the PostgreSQL advisory lock of the log's seq
 _EVAL_LOCK = 0x6D67_616C_7274  # "mgalrt": one evaluator writes alerts at a time
 _SCHEDULED = "marketguard_data_alerts_scheduled"
@@ -130,9 +133,10 @@ class AlertEvaluator:
     def _follow(self) -> None:
         while True:
             self._wake.wait()
-            self._wake.clear()
             if self._stopped:
                 return
+            time.sleep(BATCH_S)  # let a burst of reads land, then evaluate them together
+            self._wake.clear()
             try:
                 self.catch_up()
             except Exception:  # the reads committed; an alert failure must not stop them
