@@ -44,6 +44,16 @@ Record = dict[str, Any]
 Loader = Callable[[Session, str | None, int], tuple[list[Record], str | None]]
 
 
+def _pages(model: Any, key: Any, to_record: Callable[[Any], Record]) -> Loader:
+    """Return a loader paging through ``model`` by ``key``, each row shaped as a record."""
+
+    def load(session: Session, cursor: str | None, limit: int) -> tuple[list[Record], Any]:
+        rows, next_cursor = paginate(session, select(model), key, cursor=cursor, limit=limit)
+        return [to_record(row) for row in rows], next_cursor
+
+    return load
+
+
 def of(attribute: InstrumentedAttribute[Any], key: str | None = None) -> Classification:
     """Return the classification declared on a model column (or on one of its JSON keys)."""
     column = attribute.property.columns[0]
@@ -156,11 +166,6 @@ def _seller_record(seller: Seller) -> Record:
     }, seller.extra)
 
 
-def _load_sellers(session: Session, cursor: str | None, limit: int) -> tuple[list[Record], Any]:
-    rows, next_cursor = paginate(session, select(Seller), Seller.seller_id, cursor=cursor,
-                                 limit=limit)
-    return [_seller_record(s) for s in rows], next_cursor
-
 
 def _seller_keys(session: Session) -> list[str]:
     kinds = session.scalars(select(SellerIdentifier.kind).distinct().limit(1000))
@@ -180,7 +185,7 @@ SELLERS = Dataset(
     objects=frozenset({"identifiers"}),
     open={"identifiers": of(Seller.identifiers)},
     other=of(Seller.extra),
-    loader=_load_sellers,
+    loader=_pages(Seller, Seller.seller_id, _seller_record),
     observed=_seller_keys,
 )
 
@@ -202,11 +207,6 @@ def _listing_record(listing: Listing) -> Record:
     }, listing.extra)
 
 
-def _load_listings(session: Session, cursor: str | None, limit: int) -> tuple[list[Record], Any]:
-    rows, next_cursor = paginate(session, select(Listing), Listing.listing_id, cursor=cursor,
-                                 limit=limit)
-    return [_listing_record(r) for r in rows], next_cursor
-
 
 LISTINGS = Dataset(
     name="listings",
@@ -226,7 +226,7 @@ LISTINGS = Dataset(
     },
     objects=frozenset({"price"}),
     other=of(Listing.extra),
-    loader=_load_listings,
+    loader=_pages(Listing, Listing.listing_id, _listing_record),
     observed=lambda session: _json_keys(session, "listings", "extra"),
 )
 
@@ -250,10 +250,6 @@ def _notice_record(notice: Notice) -> Record:
     }
 
 
-def _load_notices(session: Session, cursor: str | None, limit: int) -> tuple[list[Record], Any]:
-    rows, next_cursor = paginate(session, select(Notice), Notice.id, cursor=cursor, limit=limit)
-    return [_notice_record(n) for n in rows], next_cursor
-
 
 NOTICES = Dataset(
     name="notices",
@@ -274,7 +270,7 @@ NOTICES = Dataset(
         "notifier.email": of(Notice.notifier_email),
     },
     objects=frozenset({"notifier"}),
-    loader=_load_notices,
+    loader=_pages(Notice, Notice.id, _notice_record),
 )
 
 # -- orders -------------------------------------------------------------------
@@ -291,11 +287,6 @@ def _order_record(order: Order) -> Record:
     }, order.extra)
 
 
-def _load_orders(session: Session, cursor: str | None, limit: int) -> tuple[list[Record], Any]:
-    rows, next_cursor = paginate(session, select(Order), Order.order_id, cursor=cursor,
-                                 limit=limit)
-    return [_order_record(o) for o in rows], next_cursor
-
 
 ORDERS = Dataset(
     name="orders",
@@ -309,7 +300,7 @@ ORDERS = Dataset(
         "currency": of(Order.currency),
     },
     other=of(Order.extra),
-    loader=_load_orders,
+    loader=_pages(Order, Order.order_id, _order_record),
     observed=lambda session: _json_keys(session, "orders", "extra"),
 )
 

@@ -40,12 +40,7 @@ def run_data_protection(ctx: Any) -> None:
     top = ", ".join(f"{name} ({count})" for name, count in sensitive.most_common(4))
     console.print(f"datasets with the most level-3/4 fields: {top}")
 
-    with unit_of_work(settings) as session:
-        records, _ = dataguard.read_records(
-            session, principal=EMPLOYEE, dataset="sellers", cursor=None, limit=SHOWN,
-            settings=settings,
-        )  # fmt: skip
-    console.print(_records_table("An employee reads sellers: level 3/4 masked", records))
+    _show_employee_read(console, settings, "An employee reads sellers: level 3/4 masked")
 
     with unit_of_work(settings) as session:
         request = dataguard.create_request(
@@ -72,23 +67,13 @@ def run_data_protection(ctx: Any) -> None:
     grant_id, expires = granted
     console.print(f"  grant {grant_id} expires {expires:%Y-%m-%d %H:%M}Z")
 
-    with unit_of_work(settings) as session:
-        records, _ = dataguard.read_records(
-            session, principal=EMPLOYEE, dataset="sellers", cursor=None, limit=SHOWN,
-            settings=settings,
-        )  # fmt: skip
-    console.print(_records_table("With the grant: the values, and a line in the log", records))
+    _show_employee_read(console, settings, "With the grant: the values, and a line in the log")
 
     with unit_of_work(settings) as session:
         dataguard.revoke_grant(
             session, principal=OWNERS[0], grant_id=grant_id, reason="investigation closed"
         )
-    with unit_of_work(settings) as session:
-        records, _ = dataguard.read_records(
-            session, principal=EMPLOYEE, dataset="sellers", cursor=None, limit=SHOWN,
-            settings=settings,
-        )  # fmt: skip
-    console.print(_records_table("Revoked: the very next read is masked again", records))
+    _show_employee_read(console, settings, "Revoked: the very next read is masked again")
 
     with unit_of_work(settings) as session:
         rows = list(session.scalars(select(DataAccessLog).order_by(DataAccessLog.at)))
@@ -99,6 +84,16 @@ def run_data_protection(ctx: Any) -> None:
         log.add_row(row.actor, row.dataset, ", ".join(row.fields), str(row.rows),
                     row.grant_id or "clearance", row.purpose or "", row.kind)  # fmt: skip
     console.print(log)
+
+
+def _show_employee_read(console: Any, settings: Any, title: str) -> None:
+    """Print the first sellers as the employee sees them now (one committed, logged read)."""
+    with unit_of_work(settings) as session:
+        records, _ = dataguard.read_records(
+            session, principal=EMPLOYEE, dataset="sellers", cursor=None, limit=SHOWN,
+            settings=settings,
+        )
+    console.print(_records_table(title, records))
 
 
 def _catalog_table(entries: list[dataguard.CatalogEntry]) -> Table:
