@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from marketguard import db
-from marketguard.api.deps import SessionDep
+from marketguard.api.deps import LoggedReadSessionDep, SessionDep
 from marketguard.auth import cache
 from marketguard.auth.roles import Principal, Role
 from marketguard.auth.service import authenticate, verify
@@ -41,6 +41,20 @@ def current_principal(
     request: Request, session: SessionDep, credentials: Credentials
 ) -> Principal:
     """Authenticate the bearer token of this request."""
+    principal = authenticate(session, _secret(credentials))
+    request.state.principal = principal
+    return principal
+
+
+def logged_read_principal(
+    request: Request, session: LoggedReadSessionDep, credentials: Credentials
+) -> Principal:
+    """Authenticate like :func:`current_principal`, in a read's logged unit of work.
+
+    A route whose reads are written to the access log opens its unit of work
+    with a writer turn; authenticating in that same session (FastAPI shares a
+    dependency within a request) spares the request a second unit of work.
+    """
     principal = authenticate(session, _secret(credentials))
     request.state.principal = principal
     return principal
@@ -98,6 +112,17 @@ def allow(*roles: Role) -> Callable[..., Principal]:
         return _check(principal, allowed)
 
     _declare(policy, allowed)
+    return policy
+
+
+def allow_logged_read(*roles: Role) -> Callable[..., Principal]:
+    """Like :func:`allow`, for a GET that logs what it shows (``LoggedReadSessionDep``)."""
+    allowed = frozenset(roles)
+
+    def policy(principal: Annotated[Principal, Depends(logged_read_principal)]) -> Principal:
+        return _check(principal, allowed)
+
+    _declare(policy, allowed, "_logged_read")
     return policy
 
 

@@ -25,6 +25,7 @@ from marketguard.dataguard.auth import (
     DataLogRead,
     DataRevoke,
     DataStaff,
+    DataStaffLoggedRead,
 )
 from marketguard.dataguard.models import DataAccessLog, DataAccessRequest, DataAlert, DataGrant
 from marketguard.dataguard.schemas import (
@@ -81,7 +82,7 @@ def get_catalog(
 )
 def read_records(
     dataset: str,
-    principal: DataStaff,
+    principal: DataStaffLoggedRead,
     session: LoggedReadSessionDep,
     settings: SettingsDep,
     cursor: str | None = None,

@@ -6,11 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from marketguard.auth.deps import allow
+from marketguard.auth.deps import allow, allow_logged_read
 from marketguard.auth.roles import Principal, Role
 from marketguard.dataguard.access import STAFF
 
 DataStaff = Annotated[Principal, Depends(allow(*STAFF))]
+# The masked-records route authenticates in its own logged unit of work.
+DataStaffLoggedRead = Annotated[Principal, Depends(allow_logged_read(*STAFF))]
 DataDecide = Annotated[Principal, Depends(allow(Role.data_owner))]
 DataRevoke = Annotated[Principal, Depends(allow(*STAFF))]  # grantee, data owner, admin: service
 DataLogRead = Annotated[Principal, Depends(allow(Role.auditor, Role.data_owner))]

@@ -23,6 +23,7 @@ _PHONE = re.compile(r"^\+\d[\d ()\-.]{6,}\d$")
 # everything else (masking runs for every hidden field of every record on a page).
 _IPV4 = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3}){3}$")
 _IPV6_CHARS = re.compile(r"^[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*$")
+_HEX = frozenset("0123456789abcdefABCDEF")
 _STAR_HEX = str.maketrans(dict.fromkeys("0123456789abcdefABCDEF", STAR))
 
 
@@ -32,8 +33,8 @@ def mask(value: Any) -> Any:
         return mask_text(value)
     if value is None:
         return None
-    if isinstance(value, list | tuple):
-        return [mask(item) for item in value]
+    if isinstance(value, list | tuple):  # identifier lists: mostly strings
+        return [mask_text(item) if type(item) is str else mask(item) for item in value]
     if isinstance(value, dict):
         return {key: mask(item) for key, item in value.items()}
     if isinstance(value, bool):
@@ -54,14 +55,16 @@ def mask_text(text: str) -> str:
 
 
 def _shaped(text: str) -> str:
+    # Cheap tests on the first character pick the one shape worth parsing for.
+    first = text[0]
+    if first == "+" and _PHONE.match(text):
+        return _keep(text, head=3, tail=2)
     if "@" in text:
         email = _EMAIL.match(text)
         if email:
             return _email(email.group(1), email.group(2))
-    if _is_ip(text):
+    if (first in _HEX or first == ":") and _is_ip(text):
         return text.translate(_STAR_HEX)
-    if text[0] == "+" and _PHONE.match(text):
-        return _keep(text, head=3, tail=2)
     return _keep(text, head=2 if len(text) >= 12 else 1, tail=2 if len(text) >= 12 else 1)
 
 

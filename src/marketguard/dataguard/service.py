@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -461,30 +461,32 @@ def log_access(
     at: datetime | None = None,
     purpose_declared: str | None = None,
     settings: Settings | None = None,
-) -> DataAccessLog:
-    """Append one access-log row, numbered in commit order.
+) -> str:
+    """Append one access-log row, numbered in commit order; return its id.
 
+    A plain INSERT rather than an ORM object: it runs on every logged read.
     With ``settings``, the alert evaluator catches up once the unit of work commits.
     """
-    entry = DataAccessLog(
-        id=new_id(),
-        seq=alerts.next_seq(session),
-        at=at or utcnow(),
-        actor=actor,
-        dataset=dataset,
-        fields=fields,
-        rows=rows,
-        grant_id=permit.grant_id,
-        purpose=permit.purpose,
-        kind=kind,
-        level=fields_level(dataset, fields),
-        purpose_declared=purpose_declared,
+    entry_id = new_id()
+    session.execute(
+        insert(DataAccessLog).values(seq=alerts.next_seq(session)),
+        {
+            "id": entry_id,
+            "at": at or utcnow(),
+            "actor": actor,
+            "dataset": dataset,
+            "fields": fields,
+            "rows": rows,
+            "grant_id": permit.grant_id,
+            "purpose": permit.purpose,
+            "kind": kind,
+            "level": fields_level(dataset, fields),
+            "purpose_declared": purpose_declared,
+        },
     )
-    session.add(entry)
-    session.flush()  # take the number now, under the lock held to the commit
     if settings is not None:
         alerts.evaluate_after_commit(session, settings)
-    return entry
+    return entry_id
 
 
 def access_log_query(*, actor: str | None, dataset: str | None) -> Select[Any]:

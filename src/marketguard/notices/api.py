@@ -17,7 +17,7 @@ from marketguard.errors import NotFound
 from marketguard.notices import clock, goodfaith, intake, service
 from marketguard.notices.api_appeals import router as appeals_router
 from marketguard.notices.api_extra import router as extra_router
-from marketguard.notices.auth import NoticesDecide, NoticesFile, NoticesRead
+from marketguard.notices.auth import NoticesDecide, NoticesFile, NoticesRead, NoticesReadLogged
 from marketguard.notices.models import Notice, NoticeItem, Notifier
 from marketguard.notices.schemas import (
     BulkFiled,
@@ -123,7 +123,7 @@ def file_bulk(request: Request, body: Annotated[bytes, Body(media_type="text/csv
 
 
 @router.get("/notices/{notice_id}", response_model=NoticeDetail)
-def get_notice(notice_id: str, principal: NoticesRead, session: LoggedReadSessionDep,
+def get_notice(notice_id: str, principal: NoticesReadLogged, session: LoggedReadSessionDep,
                settings: SettingsDep) -> NoticeDetail:
     """Return a notice with each listing's status and its full history."""
     notice = service.get_notice(session, principal=principal, notice_id=notice_id)
@@ -131,7 +131,7 @@ def get_notice(notice_id: str, principal: NoticesRead, session: LoggedReadSessio
 
 
 @router.get("/notices", response_model=Page[NoticeRead])
-def list_notices(principal: NoticesRead, session: LoggedReadSessionDep, settings: SettingsDep,
+def list_notices(principal: NoticesReadLogged, session: LoggedReadSessionDep, settings: SettingsDep,
                  status: str | None = None, cursor: str | None = None,
                  limit: int = DEFAULT_LIMIT) -> Page[NoticeRead]:
     """Page through notices (a rights holder sees only its own brand's)."""
