@@ -16,7 +16,6 @@ from marketguard.dataguard.service import shield
 from marketguard.errors import NotFound
 from marketguard.notices import clock, goodfaith, intake, service
 from marketguard.notices.api_appeals import router as appeals_router
-from marketguard.notices.api_extra import router as extra_router
 from marketguard.notices.auth import NoticesDecide, NoticesFile, NoticesRead, NoticesReadLogged
 from marketguard.notices.models import Notice, NoticeItem, Notifier
 from marketguard.notices.schemas import (
@@ -32,11 +31,14 @@ from marketguard.notices.schemas import (
     SweepRead,
 )
 from marketguard.notices.settings import NoticeSettings, get_notice_settings
+from marketguard.notices.testbuy_routes import router as testbuy_router
+from marketguard.notices.webhook_routes import router as webhook_router
 from marketguard.timeutil import utcnow
 
 router = APIRouter(tags=["notices"])
 router.include_router(appeals_router)
-router.include_router(extra_router)
+router.include_router(testbuy_router)
+router.include_router(webhook_router)
 PolicyDep = Annotated[NoticeSettings, Depends(get_notice_settings)]
 BULK_TYPES = ["text/csv", "application/x-ndjson"]
 
