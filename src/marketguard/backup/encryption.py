@@ -77,17 +77,24 @@ def encrypt(source: Path, target: Path, recipients: list[pyrage.x25519.Recipient
 
 
 def decrypt(source: Path, target: Path, identities: list[pyrage.x25519.Identity]) -> None:
-    """Decrypt ``source`` into ``target``; tell a wrong key from a damaged file."""
-    try:
-        with open(source, "rb") as reader, open(target, "wb") as writer:
+    """Decrypt ``source`` into ``target``; tell a wrong key from a damaged file.
+
+    A header that fails shows as ``DecryptError``; a chunk that fails authentication
+    (a changed byte, a missing end) surfaces from the stream as an ``OSError`` without
+    an errno, unlike a failing disk.
+    """
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        try:
             pyrage.decrypt_io(reader, writer, identities)
-    except pyrage.DecryptError as exc:
-        if "no matching keys" in str(exc).lower():
-            raise BackupError(
-                f"{source.name} is not encrypted to the given identity: pass the key of "
-                "a recipient it was encrypted to (--identity)"
+        except (pyrage.DecryptError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno is not None:
+                raise  # the disk, not the file: a real error of the system, shown as such
+            if "no matching keys" in str(exc).lower():
+                raise BackupError(
+                    f"{source.name} is not encrypted to the given identity: pass the key of "
+                    "a recipient it was encrypted to (--identity)"
+                ) from None
+            raise BackupDamaged(
+                f"{source.name} cannot be decrypted ({exc}): the encrypted file was changed "
+                "or cut short"
             ) from None
-        raise BackupDamaged(
-            f"{source.name} cannot be decrypted ({exc}): the encrypted file was changed "
-            "or cut short"
-        ) from None
