@@ -127,3 +127,18 @@ def test_when_out_exists_or_its_folder_is_missing_then_create_writes_nothing(
     with pytest.raises(BackupError, match="does not exist"):
         backup(settings, tmp_path / "nowhere" / "b.mgb")
     assert not list(tmp_path.glob(".marketguard-backup-*"))
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_when_pg_dump_is_missing_then_create_says_how_to_install_it(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from marketguard.backup.errors import ToolMissing
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(ToolMissing, match="pg_dump is not on the PATH: install PostgreSQL's"):
+        backup(settings, tmp_path / "b.mgb")
+    assert not (tmp_path / "b.mgb").exists()
+    assert not list(tmp_path.glob(".marketguard-backup-*"))

@@ -84,7 +84,12 @@ def publish(built: Path, out: Path) -> None:
         os.link(built, out)
     except FileExistsError:
         raise BackupError(f"{out} already exists: choose another name or remove it") from None
-    os.unlink(built)
+    except OSError:  # a file system without hard links: check, then rename
+        if out.exists():
+            raise BackupError(f"{out} already exists: choose another name or remove it") from None
+        os.rename(built, out)
+    else:
+        os.unlink(built)
     directory = os.open(out.parent, os.O_RDONLY)
     try:
         os.fsync(directory)
