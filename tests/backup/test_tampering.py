@@ -142,3 +142,19 @@ def test_when_pg_dump_is_missing_then_create_says_how_to_install_it(
         backup(settings, tmp_path / "b.mgb")
     assert not (tmp_path / "b.mgb").exists()
     assert not list(tmp_path.glob(".marketguard-backup-*"))
+
+
+def test_when_the_newest_records_were_deleted_before_the_backup_then_verify_says_so(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from tests.audit.helpers import append, truncate
+
+    append(settings, 4)
+    truncate(settings, keep=2)  # an attacker deleted the newest records, then a backup ran
+    created = backup(settings, tmp_path / "b.mgb")
+    assert created.manifest.audit_check.kind == "broken"
+    assert any("did not verify when the backup was taken" in w for w in created.warnings)
+    verified = verify_backup(settings, path=created.path, identity=None)
+    failed = [c for c in verified.checks if not c.ok]
+    assert [c.name for c in failed] == ["audit at backup time"]
+    assert "seq 4" in failed[0].detail  # names the signed head the copy falls short of

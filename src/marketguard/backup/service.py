@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, create_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from marketguard import __version__, db
 from marketguard.audit import service as audit_service
 from marketguard.audit.chain import chain_key
-from marketguard.audit.checkpoint import Checkpoint, CheckpointError, FileCheckpointStore
+from marketguard.audit.checkpoint import (
+    ChainBroken,
+    Checkpoint,
+    CheckpointError,
+    FileCheckpointStore,
+)
 from marketguard.audit.verify import Finding
 from marketguard.auth.roles import Principal
 from marketguard.backup import archive, encryption, inventory, postgres, sqlite
@@ -130,14 +136,16 @@ def create_backup(
             with sqlite.connect(payload) as connection:
                 held = inventory.take(connection)
                 _require_marketguard(held, url)
-                finding = _chain_at_backup(connection, chain, live_head, head_problem)
+                finding = _chain_at_backup(connection, chain, live_head, head_problem,
+                                           held.audit_head)
         else:
             payload = scratch / postgres.PAYLOAD_NAME
             with postgres.frozen_snapshot(url) as (connection, snapshot):
                 held = inventory.take(connection)
                 _require_marketguard(held, url)
                 tool = postgres.dump(url, payload, snapshot=snapshot)
-                finding = _chain_at_backup(connection, chain, live_head, head_problem)
+                finding = _chain_at_backup(connection, chain, live_head, head_problem,
+                                           held.audit_head)
         if not finding.ok:
             warnings.append(
                 f"the audit log did not verify when the backup was taken ({finding.kind}): "
@@ -197,12 +205,32 @@ def _require_marketguard(held: Inventory, url: str) -> None:
 
 
 def _chain_at_backup(
-    connection: Connection, chain: bytes, live_head: Checkpoint | None, head_problem: str | None
+    connection: Connection,
+    chain: bytes,
+    live_head: Checkpoint | None,
+    head_problem: str | None,
+    newest: Checkpoint,
 ) -> Finding:
-    """Verify the snapshot's chain against the installation's signed head."""
+    """Prove the snapshot's log continues from the installation's signed head.
+
+    Only the records from the signed head to the newest are read (usually a few):
+    the full walk of the chain is `backup verify`'s, on the restored copy. This is
+    the one check a copy cannot make later, because only the live installation's
+    head file shows whether the newest records were deleted before the backup.
+    """
     if live_head is None:
         return Finding("head", None, head_problem or "no signed audit head", 0)
-    return inventory.check_chain(connection, chain, live_head)
+    try:
+        with Session(bind=connection) as session:
+            audit_service.continuity(session, chain, live_head, newest)
+    except ChainBroken as exc:
+        return Finding("broken", None, exc.detail.split("; refusing to extend")[0], 0)
+    return Finding(
+        "ok",
+        None,
+        f"the log continues from the signed head at seq {live_head.seq} to seq {newest.seq}",
+        newest.seq,
+    )
 
 
 def _record_creation(
