@@ -18,6 +18,7 @@ from marketguard.audit import commands as audit_commands
 from marketguard.audit import service as audit_service
 from marketguard.audit.checkpoint import CheckpointError
 from marketguard.auth import commands as auth_commands
+from marketguard.backup import commands as backup_commands
 from marketguard.brands import commands as brands_commands
 from marketguard.catalog import commands as catalog_commands
 from marketguard.cli_support import EXIT_ERROR, console, err_console
@@ -123,6 +124,7 @@ for module in (
     auth_commands,
     audit_commands,
     dataguard_commands,
+    backup_commands,
 ):
     module.register(app)
 pii_commands.register(dataguard_commands.data_app)  # `data scan` beside the other data commands
