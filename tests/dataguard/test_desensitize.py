@@ -6,7 +6,8 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marketguard.dataguard.datasets import DATASETS
 from marketguard.dataguard.exports.desensitize import (

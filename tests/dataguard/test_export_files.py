@@ -10,7 +10,8 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from marketguard.dataguard.exports.cells import (
     CellHasher,
