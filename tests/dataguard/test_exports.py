@@ -1,4 +1,4 @@
-"""POST /data/exports for employees: grants, the file, the trail, and refusals that change nothing."""
+"""POST /data/exports by employees: grants, the file, the trail, refusals that change nothing."""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from marketguard.cli_support import cli_session, console, err_console
 from marketguard.config import get_settings
 from marketguard.dataguard.exports import service, vendors
 from marketguard.dataguard.exports.models import DataExport
+from marketguard.dataguard.exports.trace_commands import trace_command
 from marketguard.errors import InvalidInput
 from marketguard.timeutil import format_rfc3339
 
@@ -179,8 +180,4 @@ def register(data_app: typer.Typer) -> None:
     data_app.command("export")(export)
     data_app.command("exports")(list_exports)
     data_app.add_typer(vendor_app, name="vendor")
-    try:
-        from marketguard.dataguard.exports.trace_commands import trace_command
-    except ImportError:  # pragma: no cover - the trace command lands beside this one
-        return
     data_app.command("trace")(trace_command)
