@@ -17,7 +17,7 @@ from marketguard.dataguard.exports.cells import (
     CellHasher,
     candidates,
     canonical,
-    canonical_expr,
+    canonical_series,
 )
 from marketguard.dataguard.exports.files import ExportWriter
 from marketguard.dataguard.exports.fingerprint import MAX_KEPT, Fingerprint
@@ -133,7 +133,7 @@ _CELL_TEXT = st.one_of(
 @given(st.lists(_CELL_TEXT, min_size=1, max_size=20))
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 def test_the_column_canonical_form_equals_the_cell_canonical_form(texts: list[str]) -> None:
-    column = pl.select(canonical_expr(pl.lit(pl.Series(texts, dtype=pl.String)))).to_series()
+    column = canonical_series(pl.Series(texts, dtype=pl.String))
     assert column.to_list() == [canonical(t) for t in texts]
 
 

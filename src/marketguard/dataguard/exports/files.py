@@ -39,8 +39,10 @@ import polars as pl
 from marketguard.dataguard.exports.cells import (
     LIST_SEPARATOR,
     CellHasher,
-    canonical_expr,
+    canonical_series,
     mix,
+    patched,
+    sort_lists,
 )
 from marketguard.dataguard.exports.fingerprint import Fingerprint
 from marketguard.errors import InvalidInput
@@ -160,7 +162,7 @@ class ExportWriter:
         for name in self.fields:
             series = frame.get_column(name)
             text = cell_text(series)
-            canon = pl.select(canonical_expr(pl.lit(text))).to_series()
+            canon = canonical_series(text)
             hashes, present = self._hasher.hash_series(canon)
             self._hashes.append(hashes[present])
             bits = watermark_bits(hashes, self._words)
@@ -170,39 +172,42 @@ class ExportWriter:
     def _render(
         self, name: str, series: pl.Series, text: pl.Series, bits: np.ndarray
     ) -> pl.Series:
-        def flag(bit: int) -> pl.Expr:
-            return pl.lit(pl.Series((bits & np.uint64(bit)) != 0, dtype=pl.Boolean))
+        def flag(bit: int) -> pl.Series:
+            return pl.Series((bits & np.uint64(bit)) != 0, dtype=pl.Boolean)
 
         if isinstance(series.dtype, pl.List):
             as_text = series.list.eval(pl.element().cast(pl.String))
             if is_set_field(name):
-                ordered = pl.select(
-                    pl.when(flag(BIT_LIST))
-                    .then(pl.lit(as_text).list.sort(descending=True))
-                    .otherwise(pl.lit(as_text).list.sort())
+                ordered = pl.DataFrame({"v": sort_lists(as_text), "flip": flag(BIT_LIST)})
+                as_text = ordered.select(
+                    pl.when("flip").then(pl.col("v").list.reverse()).otherwise("v")
                 ).to_series()
-                as_text = ordered
-            if self.fmt == "csv":
-                return as_text.list.join(LIST_SEPARATOR)
-            return as_text
-        if series.dtype == pl.String or self.fmt == "csv":
-            value = pl.lit(text)
-            value = (pl.when(flag(BIT_FRACTION) & value.str.contains(WHOLE_SECOND_Z))
-                     .then(value.str.replace("Z$", ".000Z")).otherwise(value))
-            value = (pl.when(flag(BIT_ZONE) & value.str.contains(TIME_Z))
-                     .then(value.str.replace("Z$", "+00:00")).otherwise(value))
-            domain = pl.lit(text).str.extract(r"@([^@]+)$", 1)
-            local = pl.lit(text).str.extract(r"^(.*@)", 1)
-            is_mail = pl.lit(text).str.contains(EMAIL)
-            value = (
-                pl.when(is_mail & flag(BIT_DOMAIN))
-                .then(pl.concat_str(local, domain.str.replace_many(_LOWER, _UPPER)))
-                .when(is_mail)
-                .then(pl.concat_str(local, domain.str.replace_many(_UPPER, _LOWER)))
-                .otherwise(value)
-            )
-            return pl.select(value).to_series()
-        return series
+            return as_text.list.join(LIST_SEPARATOR) if self.fmt == "csv" else as_text
+        if series.dtype != pl.String and self.fmt != "csv":
+            return series
+        value = text
+        maybe_time = value.str.ends_with("Z").fill_null(False)
+        if maybe_time.any():
+            value = patched(value, flag(BIT_FRACTION) & value.str.contains(WHOLE_SECOND_Z),
+                            lambda s: s.str.replace("Z$", ".000Z"))
+            value = patched(value, flag(BIT_ZONE) & value.str.contains(TIME_Z),
+                            lambda s: s.str.replace("Z$", "+00:00"))
+        maybe_mail = value.str.contains("@", literal=True).fill_null(False)
+        if maybe_mail.any():
+            is_mail = maybe_mail & value.str.contains(EMAIL)
+            value = patched(value, is_mail & flag(BIT_DOMAIN),
+                            lambda s: _domain_case(s, _LOWER, _UPPER))
+            value = patched(value, is_mail & ~flag(BIT_DOMAIN),
+                            lambda s: _domain_case(s, _UPPER, _LOWER))
+        return value
+
+
+def _domain_case(mails: pl.Series, source: list[str], target: list[str]) -> pl.Series:
+    frame = pl.DataFrame({"m": mails})
+    return frame.select(pl.concat_str(
+        pl.col("m").str.extract(r"^(.*@)", 1),
+        pl.col("m").str.extract(r"@([^@]+)$", 1).str.replace_many(source, target),
+    )).to_series()
 
 
 def _csv_header(fields: Sequence[str]) -> list[str]:
@@ -231,7 +236,8 @@ def _time_text(value: datetime | None) -> str | None:
     return format_rfc3339(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
-def _dig(record: Mapping[str, Any], path: str) -> Any:
+def value_at(record: Mapping[str, Any], path: str) -> Any:
+    """Return the value at a field path of a flat (by path) or nested record, or None."""
     if path in record:
         return record[path]
     value: Any = record
@@ -247,7 +253,7 @@ def frame_of(records: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> pl.
     rows = list(records)
     columns: dict[str, pl.Series] = {}
     for name in fields:
-        values = [_dig(record, name) for record in rows]
+        values = [value_at(record, name) for record in rows]
         columns[name] = _series(name, values)
     return pl.DataFrame(columns) if columns else pl.DataFrame()
 
