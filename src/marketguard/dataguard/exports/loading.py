@@ -121,7 +121,21 @@ def _value(i: int) -> Getter:
 
 
 def _time_value(i: int) -> Getter:
-    return lambda row: format_rfc3339(row[i]) if row[i] is not None else None
+    """Format a time column as RFC 3339, remembering recent values (many rows share one)."""
+    seen: dict[Any, str] = {}
+
+    def get(row: tuple[Any, ...]) -> str | None:
+        moment = row[i]
+        if moment is None:
+            return None
+        text = seen.get(moment)
+        if text is None:
+            if len(seen) >= 4096:
+                seen.clear()
+            text = seen[moment] = format_rfc3339(moment)
+        return text
+
+    return get
 
 
 def _key_value(i: int, key: str) -> Getter:
