@@ -35,6 +35,7 @@ from typing import Any, BinaryIO, Literal
 import numpy as np
 import orjson
 import polars as pl
+import pyarrow as pa
 
 from marketguard.dataguard.exports.cells import (
     LIST_SEPARATOR,
@@ -263,7 +264,10 @@ def _series(name: str, values: list[Any]) -> pl.Series:
     if kinds and kinds <= {list, tuple}:
         lists = [None if v is None else [None if e is None else _scalar_text(e) for e in v]
                  for v in values]
-        return pl.Series(name, lists, dtype=pl.List(pl.String))
+        # Through Arrow: Polars builds a list column from Python lists one row at a time.
+        built = pl.from_arrow(pa.array(lists, type=pa.list_(pa.string())))
+        assert isinstance(built, pl.Series)
+        return built.cast(pl.List(pl.String)).alias(name)
     if kinds == {bool}:
         return pl.Series(name, values, dtype=pl.Boolean)
     if kinds == {int}:
