@@ -17,7 +17,9 @@ from marketguard.timeutil import format_rfc3339
 
 
 def trace_command(
-    file: Annotated[Path, typer.Argument(help="The leaked CSV or JSONL file (or a fragment)")],
+    file: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, readable=True,
+        help="The leaked CSV or JSONL file (or a fragment)")],
     limit: Annotated[int, typer.Option(min=1, max=50, help="At most this many matches")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
 ) -> None:
