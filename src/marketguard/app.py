@@ -19,6 +19,8 @@ from marketguard.brands.api import router as brands_router
 from marketguard.catalog.api import router as catalog_router
 from marketguard.config import Settings, get_settings
 from marketguard.dataguard.api import router as dataguard_router
+from marketguard.dataguard.exports.api import router as exports_router
+from marketguard.dataguard.exports.trace_api import router as trace_router
 from marketguard.detection.api import router as detection_router
 from marketguard.enforcement.api import router as enforcement_router
 from marketguard.notices.api import router as notices_router
@@ -38,6 +40,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     enforcement_router,
     reports_router,
     dataguard_router,
+    trace_router,
+    exports_router,
 ]
 
 

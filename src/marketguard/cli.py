@@ -25,6 +25,7 @@ from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
 from marketguard.dataguard import commands as dataguard_commands
 from marketguard.dataguard import pii_commands
+from marketguard.dataguard.exports import commands as exports_commands
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
@@ -128,6 +129,7 @@ for module in (
 ):
     module.register(app)
 pii_commands.register(dataguard_commands.data_app)  # `data scan` beside the other data commands
+exports_commands.register(dataguard_commands.data_app)  # `data export`, `data vendor`, `data trace`
 
 
 def _safe_url(url: str) -> str:

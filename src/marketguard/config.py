@@ -103,6 +103,33 @@ class Settings(BaseSettings):
     data_max_duration_level4: timedelta = Field(
         default=timedelta(days=1), description="Longest grant on level-4 fields (ISO 8601: P1D)"
     )
+    data_export_cap_level3: int = Field(
+        default=10_000,
+        ge=1,
+        description="Most rows one export may hold when its most sensitive field is level 3; "
+        "more needs a data owner's second approval (POST /data/export-approvals)",
+    )
+    data_export_cap_level4: int = Field(
+        default=1_000,
+        ge=1,
+        description="Most rows one export may hold when it has a level-4 field; more needs a "
+        "data owner's second approval",
+    )
+    data_export_k: int = Field(
+        default=5,
+        ge=2,
+        le=1000,
+        description="k of the k-anonymity check a desensitized export's quasi-identifiers "
+        "must pass before it leaves (rows that would single a person out are suppressed)",
+    )
+    data_export_max_suppressed: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Largest share of a desensitized export's rows the k-anonymity check may "
+        "suppress; more and the export is refused (it would say too little, or the request "
+        "singles people out)",
+    )
     data_alert_rules_path: Path | None = Field(
         default=None,
         description="Rules file (FORMATS §5) the access-log alerts run on; unset: the starter "
@@ -208,6 +235,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+    def exports_dir(self) -> Path:
+        """Return the folder export files are kept in (under ``data_dir``)."""
+        return self.data_dir / "exports"
 
     def checkpoint_path(self) -> Path:
         """Return where the signed audit head lives for this database."""

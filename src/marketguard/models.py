@@ -8,6 +8,7 @@ from marketguard.auth import models as auth_models
 from marketguard.brands import models as brands_models
 from marketguard.catalog import models as catalog_models
 from marketguard.dataguard import models as dataguard_models
+from marketguard.dataguard.exports import models as exports_models
 from marketguard.db import Base
 from marketguard.detection import models as detection_models
 from marketguard.enforcement import models as enforcement_models
@@ -24,6 +25,7 @@ __all__ = [
     "dataguard_models",
     "detection_models",
     "enforcement_models",
+    "exports_models",
     "notices_models",
     "risk_models",
 ]

@@ -143,7 +143,24 @@ def _seed(client: TestClient, settings: Settings, folder: Path) -> dict[str, Any
         "dataset": "sellers", "fields": ["identifiers.phone"], "purpose": "walk",
         "duration": "PT1H"})
     ids["request"] = request.json()["id"]
+    ids["export"] = _seed_export(client, settings)
     return ids
+
+
+def _seed_export(client: TestClient, settings: Settings) -> str:
+    """An export holding sentinels, by a person none of the walking callers is."""
+    exporter = auth(token(settings, "employee", name="walk-exporter"))
+    owner = auth(token(settings, "data_owner", name="walk-export-owner"))
+    asked = request_access(client, exporter, fields=["identifiers.phone"])
+    assert decide(client, owner, asked.json()["id"]).json()["status"] == "approved"
+    exported = client.post(f"{API}/data/exports", headers=exporter, json={
+        "dataset": "sellers", "fields": ["seller_id", "identifiers.phone"], "format": "csv",
+        "recipient": {"kind": "employee", "id": "walk-exporter"}, "purpose": "walk"})
+    assert exported.status_code == 201, exported.text
+    export_id = str(exported.json()["id"])
+    got = client.get(f"{API}/data/exports/{export_id}/file", headers=exporter)
+    assert SENTINELS["sellers.identifiers.phone"] in got.text  # the file does hold one
+    return export_id
 
 
 # Path parameter -> the seeded ids to fill it with (a key of the seeded ids, or literals).
@@ -157,6 +174,7 @@ PARAMS: dict[str, list[str]] = {
     "test_buy_id": ["test_buy"],
     "webhook_id": ["webhook"],
     "request_id": ["request"],
+    "export_id": ["export"],
     "dataset": ["=sellers", "=listings", "=notices", "=orders", "=seller_identifiers",
                 "=brands"],
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketguard.money import Money
 from marketguard.timeutil import parse_rfc3339
@@ -33,6 +33,19 @@ class SellerIn(BaseModel):
     identifiers: dict[str, list[str]] = Field(default_factory=dict)
 
     _times = field_validator("created_at", mode="before")(_aware)
+
+    @model_validator(mode="after")
+    def _consent_is_a_choice(self) -> SellerIn:
+        """Refuse a ``consent`` that vendor hand-overs could not honour (kept with the rest)."""
+        consent = (self.model_extra or {}).get("consent")
+        if consent is None:
+            return self
+        if not isinstance(consent, dict):
+            raise ValueError('consent must be an object, e.g. {"third_party_sharing": false}')
+        sharing = consent.get("third_party_sharing")
+        if sharing is not None and not isinstance(sharing, bool):
+            raise ValueError("consent.third_party_sharing must be true or false")
+        return self
 
 
 class ListingIn(BaseModel):

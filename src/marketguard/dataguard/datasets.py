@@ -154,6 +154,10 @@ def _json_keys(session: Session, table: str, column: str, limit: int = 1000) -> 
 # -- sellers ------------------------------------------------------------------
 
 IDENTIFIER_KINDS = ("phone", "address", "ip", "device", "payment")
+# A seller's ``"consent": {"third_party_sharing": false}`` keeps them out of vendor hand-overs.
+CONSENT = classification(
+    Level.internal, Category.personal, "honour a seller's choice on sharing with third parties"
+)
 
 
 def _seller_record(seller: Seller) -> Record:
@@ -181,8 +185,10 @@ SELLERS = Dataset(
         "country": of(Seller.country),
         "status": of(Seller.status),
         **{f"identifiers.{k}": of(Seller.identifiers, k) for k in IDENTIFIER_KINDS},
+        # kept with the input's other fields; staff see it to honour it
+        "consent.third_party_sharing": CONSENT,
     },
-    objects=frozenset({"identifiers"}),
+    objects=frozenset({"identifiers", "consent"}),
     open={"identifiers": of(Seller.identifiers)},
     other=of(Seller.extra),
     loader=_pages(Seller, Seller.seller_id, _seller_record),

@@ -1,0 +1,1 @@
+"""Data leaving the platform: capped, traceable exports and encrypted vendor hand-overs."""
