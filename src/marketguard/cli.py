@@ -24,6 +24,7 @@ from marketguard.cli_support import EXIT_ERROR, console, err_console
 from marketguard.config import get_settings
 from marketguard.dataguard import commands as dataguard_commands
 from marketguard.dataguard import pii_commands
+from marketguard.dataguard.retention import commands as retention_commands
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
@@ -126,6 +127,7 @@ for module in (
 ):
     module.register(app)
 pii_commands.register(dataguard_commands.data_app)  # `data scan` beside the other data commands
+retention_commands.register(dataguard_commands.data_app)  # `data retention`, `data subject`
 
 
 def _safe_url(url: str) -> str:

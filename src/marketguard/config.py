@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     data_max_duration_level4: timedelta = Field(
         default=timedelta(days=1), description="Longest grant on level-4 fields (ISO 8601: P1D)"
     )
+    data_retention: dict[str, str] = Field(
+        default_factory=dict,
+        description="Retention periods overriding the declared ones (docs/data-protection.md, "
+        '"Retention"): catalog field -> ISO 8601 duration, as JSON: '
+        '{"risk_events.ip": "P90D", "notices.notifier.email": "P730D"}',
+    )
     data_alert_rules_path: Path | None = Field(
         default=None,
         description="Rules file (FORMATS §5) the access-log alerts run on; unset: the starter "
@@ -122,6 +128,14 @@ class Settings(BaseSettings):
             except (MarketguardError, OSError) as exc:
                 raise ValueError(f"data_alert_rules_path: {exc}") from None
         return value
+
+    @field_validator("data_retention")
+    @classmethod
+    def _check_retention(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuse an unknown field or a period that is not an ISO 8601 duration."""
+        from marketguard.dataguard.retention.policy import check_overrides
+
+        return check_overrides(value)
 
     @field_validator("data_clearances")
     @classmethod
