@@ -248,7 +248,14 @@ def get_settings() -> Settings:
         raise ConfigurationError(_first_message(exc)) from None
 
 
+_UNPARSED = re.compile(r'error parsing value for field "([a-z0-9_]+)"')
+
+
 def _first_message(exc: ValueError) -> str:
+    unparsed = _UNPARSED.search(str(exc))
+    if unparsed:  # a JSON-valued setting that is not JSON
+        return (f"invalid setting MARKETGUARD_{unparsed.group(1).upper()}: not valid JSON "
+                "(give an object such as {\"name\": \"value\"})")
     errors = getattr(exc, "errors", None)
     if callable(errors):
         items = errors()

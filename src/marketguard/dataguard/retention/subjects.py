@@ -81,8 +81,13 @@ def _rows(session: Session, name: str, column: str, values: Iterable[str]) -> li
     for start in range(0, len(wanted), 500):
         stmt = (select(*_shown(table)).where(table.c[column].in_(wanted[start : start + 500]))
                 .order_by(*table.primary_key.columns))
-        out += [{str(k): _plain(v) for k, v in row._mapping.items()} for row in session.execute(stmt)]
+        out += [_record(row) for row in session.execute(stmt)]
     return out
+
+
+def _record(row: Any) -> dict[str, Any]:
+    # str(): reflected column names are a str subclass JSON encoders refuse as keys
+    return {str(k): _plain(v) for k, v in row._mapping.items()}
 
 
 def _has_table(session: Session, name: str) -> bool:
@@ -103,7 +108,7 @@ def _export_history(session: Session) -> list[dict[str, Any]] | None:
     shown = [c for c in table.columns
              if c.name not in WITHHELD and not isinstance(c.type, LargeBinary)]
     stmt = select(*shown).where(table.c.dataset.in_(("sellers", "seller_identifiers")))
-    return [{str(k): _plain(v) for k, v in row._mapping.items()} for row in session.execute(stmt)]
+    return [_record(row) for row in session.execute(stmt)]
 
 
 def _reads(session: Session) -> list[dict[str, Any]]:
