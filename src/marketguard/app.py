@@ -21,6 +21,7 @@ from marketguard.config import Settings, get_settings
 from marketguard.dataguard.api import router as dataguard_router
 from marketguard.dataguard.exports.api import router as exports_router
 from marketguard.dataguard.exports.trace_api import router as trace_router
+from marketguard.dataguard.retention.routes import router as privacy_router
 from marketguard.detection.api import router as detection_router
 from marketguard.enforcement.api import router as enforcement_router
 from marketguard.notices.api import router as notices_router
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware, database_url=settings.database_url)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(privacy_router)  # public, for people: outside the API prefix
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -26,6 +26,7 @@ from marketguard.config import get_settings
 from marketguard.dataguard import commands as dataguard_commands
 from marketguard.dataguard import pii_commands
 from marketguard.dataguard.exports import commands as exports_commands
+from marketguard.dataguard.retention import commands as retention_commands
 from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
@@ -130,6 +131,7 @@ for module in (
     module.register(app)
 pii_commands.register(dataguard_commands.data_app)  # `data scan` beside the other data commands
 exports_commands.register(dataguard_commands.data_app)  # `data export`, `data vendor`, `data trace`
+retention_commands.register(dataguard_commands.data_app)  # `data retention`, `data subject`
 
 
 def _safe_url(url: str) -> str:

@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         "suppress; more and the export is refused (it would say too little, or the request "
         "singles people out)",
     )
+    data_retention: dict[str, str] = Field(
+        default_factory=dict,
+        description="Retention periods overriding the declared ones (docs/data-protection.md, "
+        '"Retention"): catalog field -> ISO 8601 duration, as JSON: '
+        '{"risk_events.ip": "P90D", "notices.notifier.email": "P730D"}',
+    )
     data_alert_rules_path: Path | None = Field(
         default=None,
         description="Rules file (FORMATS §5) the access-log alerts run on; unset: the starter "
@@ -149,6 +155,14 @@ class Settings(BaseSettings):
             except (MarketguardError, OSError) as exc:
                 raise ValueError(f"data_alert_rules_path: {exc}") from None
         return value
+
+    @field_validator("data_retention")
+    @classmethod
+    def _check_retention(cls, value: dict[str, str]) -> dict[str, str]:
+        """Refuse an unknown field or a period that is not an ISO 8601 duration."""
+        from marketguard.dataguard.retention.policy import check_overrides
+
+        return check_overrides(value)
 
     @field_validator("data_clearances")
     @classmethod
@@ -265,7 +279,14 @@ def get_settings() -> Settings:
         raise ConfigurationError(_first_message(exc)) from None
 
 
+_UNPARSED = re.compile(r'error parsing value for field "([a-z0-9_]+)"')
+
+
 def _first_message(exc: ValueError) -> str:
+    unparsed = _UNPARSED.search(str(exc))
+    if unparsed:  # a JSON-valued setting that is not JSON
+        return (f"invalid setting MARKETGUARD_{unparsed.group(1).upper()}: not valid JSON "
+                "(give an object such as {\"name\": \"value\"})")
     errors = getattr(exc, "errors", None)
     if callable(errors):
         items = errors()

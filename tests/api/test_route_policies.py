@@ -7,7 +7,7 @@ from marketguard.auth.deps import route_policy
 from marketguard.config import Settings
 from tests.routes import api_routes
 
-PUBLIC_OPS = {"/healthz", "/readyz"}
+PUBLIC_OPS = {"/healthz", "/readyz", "/privacy"}  # /privacy: the public privacy notice
 
 
 def test_when_walking_every_route_then_each_declares_a_policy() -> None:

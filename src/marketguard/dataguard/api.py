@@ -57,9 +57,11 @@ def get_catalog(
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[CatalogRead]:
-    """Every classified field of every dataset: level, category, owner, purpose, clearances."""
+    """Every classified field of every dataset: level, category, owner, purpose, clearances,
+    and for personal fields how long they are kept."""
     limit = check_limit(limit)
-    entries = service.catalog(session, clearances=settings.data_clearances)
+    entries = service.catalog(session, clearances=settings.data_clearances,
+                              retention=settings.data_retention)
     after = decode_cursor(cursor) if cursor else None
     keyed = [(f"{e.dataset}{_SEP}{e.field}", e) for e in entries]
     rest = [(k, e) for k, e in keyed if after is None or k > after]

@@ -28,15 +28,18 @@ def catalog(as_json: JsonFlag = False) -> None:
     """Print every classified field of every dataset, then a count per level."""
     settings = get_settings()
     with cli_session() as session:
-        entries = service.catalog(session, clearances=settings.data_clearances)
+        entries = service.catalog(session, clearances=settings.data_clearances,
+                                  retention=settings.data_retention)
     if as_json:
         for entry in entries:
             typer.echo(orjson.dumps(vars(entry)).decode())
         return
-    table = Table("dataset", "field", "level", "category", "owner", "clearances", "purpose")
+    table = Table("dataset", "field", "level", "category", "owner", "clearances", "purpose",
+                  "retention")
     for e in entries:
         table.add_row(e.dataset, e.field, f"{e.level} {LEVEL_NAMES[e.level]}", e.category,
-                      e.owner, ", ".join(e.clearances) if e.level >= 3 else "staff", e.purpose)
+                      e.owner, ", ".join(e.clearances) if e.level >= 3 else "staff", e.purpose,
+                      e.retention or ("kept" if e.retention_rule else ""))
     console.print(table)
     counts = Counter(e.level for e in entries)
     summary = ", ".join(f"level {lv} ({LEVEL_NAMES[lv]}) {counts.get(lv, 0)}" for lv in LEVEL_NAMES)

@@ -16,6 +16,15 @@ class CatalogRead(BaseModel):
     owner: str
     purpose: str
     clearances: list[str] = Field(description="Staff roles that read it unmasked without a grant")
+    retention: str | None = Field(
+        default=None,
+        description="ISO 8601 period after which a personal field is erased or anonymised "
+        "(null: no period ends it)",
+    )
+    retention_rule: str | None = Field(
+        default=None,
+        description="What happens to a personal field and when, or why it is kept",
+    )
 
 
 class RecordRead(BaseModel):

@@ -38,6 +38,12 @@ from marketguard.dataguard.models import (
     DataAccessRequest,
     DataGrant,
 )
+from marketguard.dataguard.retention.policy import (
+    RetentionPolicy,
+    kept_reason,
+    policy_from,
+    rule_for,
+)
 from marketguard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from marketguard.ids import new_id
 from marketguard.timeutil import utcnow
@@ -62,13 +68,25 @@ class CatalogEntry:
     owner: str
     purpose: str
     clearances: list[str]
+    retention: str | None = None  # ISO 8601 period of a personal field, if one ends it
+    retention_rule: str | None = None  # what happens when, or why it is kept
 
 
-def catalog(session: Session | None, *, clearances: dict[str, list[str]]) -> list[CatalogEntry]:
-    """Return every classified field of every dataset, sorted by dataset and field."""
+def catalog(
+    session: Session | None,
+    *,
+    clearances: dict[str, list[str]],
+    retention: dict[str, str] | None = None,
+) -> list[CatalogEntry]:
+    """Return every classified field of every dataset, sorted by dataset and field.
+
+    ``retention`` are the settings' overrides of the declared retention periods.
+    """
+    periods = policy_from(retention)
     entries: dict[tuple[str, str], CatalogEntry] = {}
     for dataset in DATASETS.values():
         for name, found in dataset.catalog_fields(session):
+            kept = _retention(periods, dataset, name) if found.category == "personal" else None
             entries[(dataset.name, name)] = CatalogEntry(
                 dataset=dataset.name,
                 field=name,
@@ -77,8 +95,20 @@ def catalog(session: Session | None, *, clearances: dict[str, list[str]]) -> lis
                 owner=dataset.owner,
                 purpose=found.purpose,
                 clearances=clearance_roles(clearances, dataset.name, name, found.level),
+                retention=kept[0] if kept else None,
+                retention_rule=kept[1] if kept else None,
             )
     return [entries[key] for key in sorted(entries)]
+
+
+def _retention(
+    periods: RetentionPolicy, dataset: Dataset, name: str
+) -> tuple[str | None, str | None]:
+    """Return a personal field's period and what happens at its end (or why it is kept)."""
+    rule = rule_for(dataset.name, dataset.covering_names(name))
+    if rule is not None:
+        return periods.iso(rule.field), periods.describe(rule.field)
+    return None, kept_reason(f"{dataset.name}.{name}")
 
 
 # -- requests -----------------------------------------------------------------

@@ -100,9 +100,12 @@ def file_appeal(
     )
     session.add(appeal)
     session.flush()
+    # The explanation is the seller's own words and may name them: the audit log,
+    # which is never edited, keeps its digest; the appeal row keeps the text.
     audit.record(session, actor=actor.actor, action="appeal.file", object_type="appeal",
-                 object_id=appeal.id, reason=appeal.explanation[:500],
-                 after={"statement_id": statement.id, "status": appeal.status})
+                 object_id=appeal.id, reason=f"appeal against statement {statement.id}",
+                 after={"statement_id": statement.id, "status": appeal.status,
+                        "explanation": appeal.explanation})
     if item is not None and notice is not None:
         item.status = "appealed"
         events.record(session, notice=notice, kind="appeal_filed", actor=actor.actor,
@@ -149,7 +152,8 @@ def answer_appeal(
     appeal.answer_position, appeal.answer_explanation = position, explanation.strip()
     appeal.answered_at, appeal.status = moment, "awaiting_decision"
     audit.record(session, actor=actor.actor, action="appeal.answer", object_type="appeal",
-                 object_id=appeal.id, reason=explanation[:500], after={"position": position})
+                 object_id=appeal.id, reason=f"the rights holder's answer: {position}",
+                 after={"position": position, "explanation": appeal.answer_explanation})
     _notice_event(session, appeal, "rights_holder_answered", actor.actor, moment,
                   {"appeal_id": appeal.id, "position": position})
     return appeal
