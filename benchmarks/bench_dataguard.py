@@ -41,6 +41,7 @@ from marketguard.auth import service as auth_service
 from marketguard.auth.roles import Principal, Role, cli_principal
 from marketguard.catalog.models import Seller
 from marketguard.config import Settings
+from marketguard.dataguard import alerts
 from marketguard.dataguard import service as dataguard
 from marketguard.dataguard.access import LiveGrant, Visibility
 from marketguard.dataguard.auth import DataStaff
@@ -221,6 +222,7 @@ def main() -> None:
                 pg_folder.mkdir()
                 run_profile("PostgreSQL", url, pg_folder, args, table)
             finally:
+                alerts.reset_evaluators()  # its thread must not follow a dropped database
                 db.dispose_engines()
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
