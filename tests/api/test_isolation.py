@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from marketguard.app import create_app
 from marketguard.config import Settings
 from tests.dataguard.test_catalog import ROUTES as DATA_ROUTES
+from tests.dataguard.test_export_isolation import ROUTES as EXPORT_ROUTES
 from tests.factories import auth, seed_marketplace, token
 from tests.notices.test_isolation import ROUTES as NOTICE_ROUTES
 from tests.routes import api_routes
@@ -168,3 +169,5 @@ EXTRA_COVERED |= {("GET", "/api/v1/reports/transparency")}
 # Data protection: tests/dataguard/test_catalog.py keeps tenants and vendors out of every
 # one of its ROUTES; staff scope (own grants and requests) is in test_access_api.py.
 EXTRA_COVERED |= DATA_ROUTES
+# Exports, vendors and trace: tests/dataguard/test_export_isolation.py.
+EXTRA_COVERED |= EXPORT_ROUTES

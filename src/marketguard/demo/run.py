@@ -30,6 +30,7 @@ from marketguard.config import Settings
 from marketguard.demo.alerts_step import run_data_alerts
 from marketguard.demo.data_step import run_data_protection
 from marketguard.demo.detection_step import scan_new_listings, work_review_queue
+from marketguard.demo.exports_step import run_data_leaving
 from marketguard.demo.notices_step import run_notices
 from marketguard.demo.progress import progress_bars
 from marketguard.demo.risk_step import run_risk
@@ -186,5 +187,6 @@ STEPS = [
     ("6. Score the month's logins, orders and payments", run_risk),
     ("7. Protect personal data: masked reads, approved access, the log", run_data_protection),
     ("8. Staff reading in bulk or off purpose raise alerts", run_data_alerts),
-    ("9. Verify the audit log", _audit),
+    ("9. Hand data to vendors encrypted; trace a leaked fragment", run_data_leaving),
+    ("10. Verify the audit log", _audit),
 ]
