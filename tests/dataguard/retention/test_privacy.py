@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pyrage
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Column, MetaData, String, Table, text
 
-from marketguard import db
 from marketguard.app import create_app
+from marketguard.auth.roles import Principal, Role
 from marketguard.config import Settings
-from marketguard.dataguard.retention import privacy
+from marketguard.dataguard.exports import vendors
+from marketguard.uow import unit_of_work
 from tests.dataguard.helpers import ADDRESS, NOTIFIER_EMAIL, PAYMENT, PHONE, seed
 
 JSON_ACCEPT = {"Accept": "application/json"}
@@ -64,21 +65,15 @@ def test_when_a_setting_changes_then_the_notice_changes_with_it(
 def test_when_vendors_are_registered_then_the_notice_names_them(
     client: TestClient, settings: Settings
 ) -> None:
-    table = Table(privacy.VENDORS_TABLE, MetaData(), Column("id", String(40)),
-                  Column("name", String(200)))
-    engine = db.get_engine(settings.database_url)
-    table.create(engine)
-    try:
-        with engine.begin() as connection:
-            connection.execute(table.insert(), [{"id": "v1", "name": "Acme Analytics"}])
-        notice = client.get("/privacy", headers=JSON_ACCEPT).json()
-        assert notice["vendors"] == ["Acme Analytics"]
-        assert any("Acme Analytics" in r and "pseudonyms" in r
-                   for r in _item(notice, "sellers.identifiers.phone")["recipients"])
-        assert "Acme Analytics" in client.get("/privacy").text
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP TABLE {privacy.VENDORS_TABLE}"))
+    admin = Principal(token_id="t-a", name="ari.admin", role=Role.platform_admin)
+    with unit_of_work(settings) as session:
+        vendors.add_vendor(session, principal=admin, name="Acme Analytics",
+                           age_recipient=str(pyrage.x25519.Identity.generate().to_public()))
+    notice = client.get("/privacy", headers=JSON_ACCEPT).json()
+    assert notice["vendors"] == ["Acme Analytics"]
+    assert any("Acme Analytics" in r and "pseudonyms" in r
+               for r in _item(notice, "sellers.identifiers.phone")["recipients"])
+    assert "Acme Analytics" in client.get("/privacy").text
 
 
 @pytest.mark.parametrize("accept", ["text/html", "*/*", "application/json, text/html"])

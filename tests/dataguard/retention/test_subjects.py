@@ -7,15 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Column, MetaData, Table, select, text
-from sqlalchemy.types import JSON, String
+from sqlalchemy import select
 
-from marketguard import db
 from marketguard.audit.models import AuditRecord
 from marketguard.audit.verify import verify_log
-from marketguard.auth.roles import cli_principal
+from marketguard.auth.roles import Principal, Role, cli_principal
 from marketguard.catalog.models import Seller, SellerIdentifier
 from marketguard.config import Settings
+from marketguard.dataguard.exports import service as exports
 from marketguard.dataguard.models import DataAccessLog
 from marketguard.dataguard.retention import subjects
 from marketguard.errors import NotFound
@@ -53,7 +52,7 @@ def test_when_a_seller_asks_for_their_data_then_one_document_holds_it_and_no_one
     assert "retention-reviewer" not in raw  # staff names: only their role
     assert any(r["action"] == "enforcement.store.close" and r["by"] == "reviewer"
                for r in document["audit"])
-    assert document["exports"] is None  # no export history table in this schema
+    assert document["exports"] == []  # nothing about them was exported
     with unit_of_work(settings) as session:
         log = session.scalars(select(DataAccessLog).where(DataAccessLog.kind == "export")).one()
         audited = session.scalars(select(AuditRecord).where(
@@ -66,24 +65,20 @@ def test_when_a_seller_asks_for_their_data_then_one_document_holds_it_and_no_one
 def test_when_exports_are_recorded_then_the_document_lists_them(
     settings: Settings, world: Aged
 ) -> None:
-    table = Table(subjects.EXPORTS_TABLE, MetaData(),
-                  *[Column(n, t) for n, t in (
-                      ("id", String(40)), ("dataset", String(100)), ("fields", JSON),
-                      ("recipient", String(200)))])
-    engine = db.get_engine(settings.database_url)
-    table.create(engine)
-    try:
-        with engine.begin() as connection:
-            connection.execute(table.insert(), [
-                {"id": "x1", "dataset": "sellers", "fields": ["seller_id"], "recipient": "v"},
-                {"id": "x2", "dataset": "listings", "fields": ["title"], "recipient": "v"},
-            ])
+    employee = Principal(token_id="t-e", name="erin.employee", role=Role.employee)
+    made = {}
+    for dataset, field in (("sellers", "seller_id"), ("listings", "title")):
         with unit_of_work(settings) as session:
-            document = subjects.export(session, actor=cli_principal(), seller_id="S-0002")
-        assert [e["id"] for e in document["exports"]] == ["x1"]
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP TABLE {subjects.EXPORTS_TABLE}"))
+            row = exports.export(session, principal=employee, settings=settings,
+                                 ask=exports.ExportAsk(
+                                     dataset=dataset, fields=[field], format="csv",
+                                     recipient_kind="employee", recipient_id="erin.employee",
+                                     purpose="quarterly seller review"))
+            made[dataset] = row.id
+    with unit_of_work(settings) as session:
+        document = subjects.export(session, actor=cli_principal(), seller_id="S-0002")
+    assert [e["id"] for e in document["exports"]] == [made["sellers"]]
+    assert all("fingerprint" not in e for e in document["exports"])
 
 
 def test_when_an_open_store_is_erased_then_identifiers_go_and_the_chain_verifies(

@@ -89,6 +89,8 @@ KEPT: tuple[tuple[str, str], ...] = (
      "edited; it holds digests of personal data, never the data"),
     ("data_*", "kept: names who asked for, approved, read or was alerted about personal "
      "data, for accountability"),
+    ("sellers.consent.*", "kept while the seller's account exists: their choice about "
+     "third-party sharing is honoured for as long as anything about them is held"),
     ("api_tokens.name", "kept while the token exists: names the person it speaks for"),
     ("rights.holder", "kept while the right is registered: the holder of a public "
      "registration"),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import LargeBinary, MetaData, Table, delete, func, inspect, select
+from sqlalchemy import LargeBinary, Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from marketguard.audit import service as audit
@@ -28,6 +28,7 @@ from marketguard.audit.chain import digest
 from marketguard.auth.roles import Principal
 from marketguard.catalog.models import Listing, Seller, SellerIdentifier
 from marketguard.dataguard.access import Permit
+from marketguard.dataguard.exports.models import DataExport
 from marketguard.dataguard.models import DataAccessLog
 from marketguard.dataguard.retention.policy import RULES_BY_FIELD, policy_from
 from marketguard.dataguard.retention.sweep import closures, identifier_rule
@@ -36,7 +37,6 @@ from marketguard.errors import NotFound
 from marketguard.models import Base
 from marketguard.timeutil import format_rfc3339, utcnow
 
-EXPORTS_TABLE = "data_exports"  # the export history, once that table exists
 SUBJECT_PURPOSE = "the data subject's own request"
 
 # Columns never shown in a subject's document: other people's data and secrets.
@@ -90,24 +90,14 @@ def _record(row: Any) -> dict[str, Any]:
     return {str(k): _plain(v) for k, v in row._mapping.items()}
 
 
-def _has_table(session: Session, name: str) -> bool:
-    return bool(inspect(session.get_bind()).has_table(name))
-
-
-def _export_history(session: Session) -> list[dict[str, Any]] | None:
-    """Exports of the sellers dataset, when the export table exists (None: it does not).
-
-    Read by reflection so this works before and after that table is added; an
-    export names the dataset and fields it handed out, not which sellers.
-    """
-    if not _has_table(session, EXPORTS_TABLE):
-        return None
-    table = Table(EXPORTS_TABLE, MetaData(), autoload_with=session.get_bind())
-    if "dataset" not in table.c:
-        return []
+def _export_history(session: Session) -> list[dict[str, Any]]:
+    """Exports of the sellers dataset: an export names the dataset and fields it
+    handed out (and to whom), not which sellers, so each one is listed."""
+    table = DataExport.__table__
     shown = [c for c in table.columns
              if c.name not in WITHHELD and not isinstance(c.type, LargeBinary)]
-    stmt = select(*shown).where(table.c.dataset.in_(("sellers", "seller_identifiers")))
+    stmt = (select(*shown).where(table.c.dataset.in_(("sellers", "seller_identifiers")))
+            .order_by(table.c.created_at, table.c.id))
     return [_record(row) for row in session.execute(stmt)]
 
 
