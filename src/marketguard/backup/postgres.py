@@ -21,6 +21,7 @@ database URL is handed to them in ``PGPASSWORD``, never on the command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -145,10 +146,10 @@ def restore(url: str, payload: Path, *, empty_first: bool) -> None:
         produced = writer.wait()
         if fed:
             fed = _send(reader.stdin, b"COMMIT;\n" if produced == 0 else b"ROLLBACK;\n")
-        try:
+        # psql may have exited already (its exit status below says why): closing a pipe
+        # nobody reads then raises, and there is nothing left to tell it.
+        with contextlib.suppress(BrokenPipeError):
             reader.stdin.close()
-        except BrokenPipeError:
-            pass
         applied = reader.wait()
         if produced != 0:
             restore_err.seek(0)

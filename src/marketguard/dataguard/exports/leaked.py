@@ -154,7 +154,9 @@ def _parse(text: str, delimiter: str, limit: int) -> tuple[list[list[str]], bool
                 return rows, True
             rows.append(row)
     except csv.Error:
-        pass
+        # A damaged tail (a copy cut inside a quoted cell): the rows read before it are
+        # the evidence; trace works on fragments, so they are kept rather than refused.
+        return rows, False
     return rows, False
 
 

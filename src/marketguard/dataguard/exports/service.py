@@ -16,6 +16,7 @@ encrypted to the vendor's current age key.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import io
 import os
@@ -305,9 +306,8 @@ def export(
             out = io.BufferedWriter(hashing, buffer_size=1 << 20)
             if prepared.recipient.key is not None:
                 encrypt_stream(produce, out, parse_recipient(prepared.recipient.key.age_recipient))
-            else:
-                for _ in produce(out):
-                    pass
+            else:  # produce pauses after each batch for the encrypting pump; none here
+                collections.deque(produce(out), maxlen=0)
             out.flush()
     except BaseException:
         part.unlink(missing_ok=True)
