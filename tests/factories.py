@@ -159,3 +159,29 @@ def seed_marketplace(settings: Settings, folder: Path) -> dict[str, Any]:
         "acme_right": rights[acme.id][0].id,
         "borealis_right": rights[borealis.id][0].id,
     }
+
+
+def portal_cookie(
+    settings: Settings,
+    role: str,
+    *,
+    email: str | None = None,
+    brand_id: str | None = None,
+    seller_id: str | None = None,
+    dataset: str | None = None,
+) -> dict[str, str]:
+    """Create a person and a portal session for them; return the cookie that opens it.
+
+    For page tests that are not about signing in (the passkey ceremonies have
+    their own tests in a real browser).
+    """
+    from marketguard.auth import people, portal_sessions
+    from marketguard.web.guard import SESSION_COOKIE
+
+    with unit_of_work(settings) as session:
+        person = people.create_person(
+            session, actor=cli_principal(), email=email or f"{role}@example.com", role=role,
+            brand_id=brand_id, seller_id=seller_id, dataset=dataset,
+        )
+        _, secret = portal_sessions.start(session, person)
+    return {SESSION_COOKIE: secret}

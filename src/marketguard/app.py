@@ -28,6 +28,7 @@ from marketguard.notices.api import router as notices_router
 from marketguard.reports.api import router as reports_router
 from marketguard.risk.api import router as risk_router
 from marketguard.risk.live import flush_live_rules
+from marketguard.web import portal
 
 API_PREFIX = "/api/v1"
 DOMAIN_ROUTERS: list[APIRouter] = [
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(privacy_router)  # public, for people: outside the API prefix
+    portal.install(app)  # pages for people (FORMATS §9), on the same services
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -183,6 +183,49 @@ class Settings(BaseSettings):
             raise ValueError("a longest grant duration must be positive")
         return value
 
+    portal_url: str = Field(
+        default="http://localhost:8000",
+        description="Where people reach the portal: enrolment links printed by "
+        "`marketguard user invite` start with it",
+    )
+    portal_rp_id: str | None = Field(
+        default=None,
+        description="WebAuthn relying-party id (a host name, e.g. example.com); unset: the "
+        "host the browser used",
+    )
+    portal_origin: str | None = Field(
+        default=None,
+        description="The origin passkey ceremonies must come from (https://example.com); "
+        "unset: the origin of the page the browser used",
+    )
+    portal_idle_timeout: timedelta = Field(
+        default=timedelta(minutes=30),
+        gt=timedelta(0),
+        description="A portal session ends after this long without a request (ISO 8601: PT30M)",
+    )
+    portal_absolute_timeout: timedelta = Field(
+        default=timedelta(hours=12),
+        gt=timedelta(0),
+        description="A portal session ends this long after sign-in, however active (PT12H)",
+    )
+    portal_step_up_after: timedelta = Field(
+        default=timedelta(minutes=5),
+        gt=timedelta(0),
+        description="Sensitive actions ask for the passkey again when the last assertion is "
+        "older than this (PT5M)",
+    )
+    portal_invitation_ttl: timedelta = Field(
+        default=timedelta(hours=24),
+        gt=timedelta(0),
+        description="How long an enrolment link from `marketguard user invite` works (PT24H)",
+    )
+    portal_sign_in_failures: int = Field(
+        default=10,
+        ge=1,
+        description="Failed sign-ins one client address may make in 15 minutes before "
+        "further attempts are refused (429)",
+    )
+
     webhook_allow_private: bool = Field(
         default=False,
         description="Allow webhooks to loopback, private and link-local addresses (tests, "

@@ -61,6 +61,14 @@ NOT_SEEDED = {
     "risk_rulesets.source": "standing clearance of the only roles the rule-set routes admit",
     "risk_rulesets.version": "standing clearance of the only roles the rule-set routes admit",
     "webhooks.salt": "never serialised by any route",
+    "invitations.created_by": "no API route serves invitations (the CLI prints them)",
+    "invitations.email": "no API route serves invitations (the CLI prints them)",
+    "invitations.secret_hash": "never serialised by any route",
+    "people.created_by": "no API route serves people; portal pages show a person only to itself",
+    "people.email": "no API route serves people; portal pages show a person only to itself",
+    "portal_sessions.secret_hash": "never serialised by any route",
+    "sign_in_failures.client": "never serialised by any route (counted for rate limits)",
+    "webauthn_challenges.secret_hash": "never serialised by any route",
 }
 CLEAR_FIELD = {  # catalog field a sentinel stands for -> the field a clearance names
     "sellers.identifiers.*": "sellers.identifiers.loyalty",

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,7 +32,13 @@ class Problem(BaseModel):
 
 def problem_response(
     request: Request, *, status: int, title: str, detail: str, slug: str, **extra: Any
-) -> JSONResponse:
+) -> Response:
+    """An RFC 9457 problem document; for a portal page, the page the app renders instead."""
+    page_error = getattr(request.app.state, "page_error", None)
+    path = request.url.path
+    if page_error is not None and (path == "/portal" or path.startswith("/portal/")):
+        response: Response = page_error(request, status, title, detail)
+        return response
     body: dict[str, Any] = {
         "type": TYPE_BASE + slug,
         "title": title,
@@ -58,7 +64,7 @@ def install(app: FastAPI) -> None:
     """Register the handlers that map errors to problem documents."""
 
     @app.exception_handler(MarketguardError)
-    async def _domain(request: Request, exc: MarketguardError) -> JSONResponse:
+    async def _domain(request: Request, exc: MarketguardError) -> Response:
         return problem_response(
             request,
             status=exc.status,
@@ -69,7 +75,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
             for e in exc.errors()
@@ -84,7 +90,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
         return problem_response(
             request,
@@ -95,7 +101,7 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
         return problem_response(
             request,

@@ -50,25 +50,11 @@ def create_token(
     expires_in: timedelta | None = None,
 ) -> IssuedToken:
     """Issue a token for a role, with the tenant scope that role requires."""
-    try:
-        parsed = Role(role)
-    except ValueError:
-        choices = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role {role!r}; choose one of: {choices}") from None
     if not name.strip():
         raise InvalidInput("a token needs a non-empty --name")
-    scope = SCOPED_ROLES.get(parsed)
-    if scope == "brand" and not brand_id:
-        raise InvalidInput("a rights_holder token must be scoped to a brand: pass --brand")
-    if scope == "seller" and not seller_id:
-        raise InvalidInput("a seller token must be scoped to a seller: pass --seller")
-    if scope != "brand" and brand_id:
-        raise InvalidInput(f"--brand only applies to rights_holder tokens, not {parsed.value}")
-    if scope != "seller" and seller_id:
-        raise InvalidInput(f"--seller only applies to seller tokens, not {parsed.value}")
-    if dataset is not None:
-        _check_dataset(parsed, dataset)
-    _check_scope_exists(session, brand_id=brand_id, seller_id=seller_id)
+    parsed = check_role_scope(
+        session, role, brand_id=brand_id, seller_id=seller_id, dataset=dataset
+    )
     now = utcnow()
     token_id = new_id()
     secret = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
@@ -100,6 +86,38 @@ def create_token(
         },
     )
     return IssuedToken(token, secret)
+
+
+def check_role_scope(
+    session: Session,
+    role: str,
+    *,
+    brand_id: str | None = None,
+    seller_id: str | None = None,
+    dataset: str | None = None,
+) -> Role:
+    """Parse a role and check it holds exactly the tenant scope it requires.
+
+    Shared by tokens (machines) and people (portal), so both refuse alike.
+    """
+    try:
+        parsed = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"unknown role {role!r}; choose one of: {choices}") from None
+    scope = SCOPED_ROLES.get(parsed)
+    if scope == "brand" and not brand_id:
+        raise InvalidInput("a rights_holder must be scoped to a brand: pass --brand")
+    if scope == "seller" and not seller_id:
+        raise InvalidInput("a seller must be scoped to a seller: pass --seller")
+    if scope != "brand" and brand_id:
+        raise InvalidInput(f"--brand only applies to rights_holder, not {parsed.value}")
+    if scope != "seller" and seller_id:
+        raise InvalidInput(f"--seller only applies to seller, not {parsed.value}")
+    if dataset is not None:
+        _check_dataset(parsed, dataset)
+    _check_scope_exists(session, brand_id=brand_id, seller_id=seller_id)
+    return parsed
 
 
 def _check_dataset(role: Role, dataset: str) -> None:

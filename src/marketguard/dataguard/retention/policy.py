@@ -92,6 +92,10 @@ KEPT: tuple[tuple[str, str], ...] = (
     ("sellers.consent.*", "kept while the seller's account exists: their choice about "
      "third-party sharing is honoured for as long as anything about them is held"),
     ("api_tokens.name", "kept while the token exists: names the person it speaks for"),
+    ("people.email", "kept while the person's portal account exists: it names who signs in"),
+    ("invitations.email", "kept with the invitation: names whom an enrolment link was for"),
+    ("sign_in_failures.client", "kept with the failure: the address failed sign-ins came "
+     "from, counted to slow guessing down"),
     ("rights.holder", "kept while the right is registered: the holder of a public "
      "registration"),
     ("brands.extra", "kept while the brand pack is registered"),

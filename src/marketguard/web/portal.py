@@ -1,0 +1,50 @@
+"""Mount the portal on the app: its routers, static files and HTML error pages.
+
+Why in the API's app: pages call the same service functions under the same
+tenant scopes, so isolation is the API's and nothing is written twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from marketguard.web.guard import SignInRequired, login_url
+from marketguard.web.routes import home
+from marketguard.web.templating import render
+
+PAGE_PREFIX = "/portal"
+
+# Every portal router; a new page module adds its router here.
+ROUTERS: list[APIRouter] = [home.router]
+
+
+def is_page(request: Request) -> bool:
+    """Tell whether a request is for a portal page (its errors are HTML, not problems)."""
+    return request.url.path == PAGE_PREFIX or request.url.path.startswith(PAGE_PREFIX + "/")
+
+
+def error_page(request: Request, status: int, title: str, detail: str) -> Response:
+    """An error as a page a person can read, keeping the navigation when signed in."""
+    signed_in = getattr(request.state, "signed_in", None)
+    return render(request, "error.html", signed_in, status_code=status,
+                  title=title, detail=detail, status=status)
+
+
+def install(app: FastAPI) -> None:
+    """Add the portal's routes, static assets and error pages to ``app``."""
+    for router in ROUTERS:
+        app.include_router(router)
+    static = Path(__file__).parent / "static"
+    app.mount(f"{PAGE_PREFIX}/static", StaticFiles(directory=static), name="portal-static")
+    app.state.page_error = error_page
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(request: Request, exc: SignInRequired) -> Response:
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse(login_url(exc.next_path), status_code=303)
+        return error_page(request, 401, "Signed out", "Your session has ended: sign in again.")
+
