@@ -30,6 +30,7 @@ SESSION_COOKIE = "mg_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LOGIN_PATH = "/portal/login"
+STEP_UP_PATH = "/portal/step-up"
 
 
 class SignInRequired(Exception):
@@ -38,6 +39,25 @@ class SignInRequired(Exception):
     def __init__(self, next_path: str) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+
+
+class StepUpRequired(Exception):
+    """Raised before a sensitive action when the last passkey assertion is too old.
+
+    Answered with a redirect to ``/portal/step-up?next=…``, which asks for the
+    passkey again and then returns to ``next`` (a GET of the page the action is on).
+    """
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+def require_step_up(signed_in: SignedIn, settings: Settings, next_path: str) -> None:
+    """Refuse a sensitive action (level-4 approval, store closure, brand rights) until
+    the person has used their passkey within ``portal_step_up_after``."""
+    if signed_in.needs_step_up(settings):
+        raise StepUpRequired(next_path)
 
 
 def login_url(next_path: str) -> str:

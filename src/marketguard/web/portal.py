@@ -7,12 +7,13 @@ tenant scopes, so isolation is the API's and nothing is written twice.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from marketguard.web.guard import SignInRequired, login_url
+from marketguard.web.guard import STEP_UP_PATH, SignInRequired, StepUpRequired, login_url
 from marketguard.web.routes import home
 from marketguard.web.templating import render
 
@@ -47,4 +48,10 @@ def install(app: FastAPI) -> None:
         if request.method in ("GET", "HEAD"):
             return RedirectResponse(login_url(exc.next_path), status_code=303)
         return error_page(request, 401, "Signed out", "Your session has ended: sign in again.")
+
+    @app.exception_handler(StepUpRequired)
+    async def _step_up(request: Request, exc: StepUpRequired) -> Response:
+        # 303: the browser follows with a GET, whatever the refused action's method was.
+        target = f"{STEP_UP_PATH}?next={quote(exc.next_path, safe='/')}"
+        return RedirectResponse(target, status_code=303)
 
