@@ -418,3 +418,39 @@ def axe_check(axe_source: str) -> Callable[[Page], None]:
         assert not violations, f"axe-core on {page.url}:\n{describe_violations(violations)}"
 
     return check
+
+
+# ---------------------------------------------------------------------------
+# The command line, against the live server's database
+
+
+def run_cli(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``marketguard …`` on the live server's database, with its portal URL."""
+    import sys
+
+    settings = server.settings
+    environment = {
+        **os.environ,
+        "MARKETGUARD_ENVIRONMENT": settings.environment,
+        "MARKETGUARD_DATABASE_URL": settings.database_url,
+        "MARKETGUARD_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "MARKETGUARD_AUDIT_CHECKPOINT_PATH": str(settings.audit_checkpoint_path),
+        "MARKETGUARD_DATA_DIR": str(settings.data_dir),
+        "MARKETGUARD_PORTAL_URL": server.url,
+        "COLUMNS": "200",
+    }
+    return subprocess.run([sys.executable, "-m", "marketguard.cli", *args], capture_output=True,
+                          text=True, env=environment, timeout=120)
+
+
+@pytest.fixture
+def invite(live_server: LiveServer) -> Callable[..., str]:
+    """``invite(email, role, *options)``: the enrolment URL ``marketguard user invite`` printed."""
+
+    def make(email: str, role: str, *options: str) -> str:
+        result = run_cli(live_server, "user", "invite", "--email", email, "--role", role,
+                         *options)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    return make
