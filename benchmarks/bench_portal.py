@@ -241,24 +241,33 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     parser.add_argument("--postgres", help="an admin URL to create a scratch database in")
     options = parser.parse_args()
-    table = Table(title=f"Portal notice pages, server time in ms ({options.repeat} requests "
-                  f"each; machine {platform.machine()}, {os.cpu_count()} CPUs, "
-                  f"load {os.getloadavg()[0]:.1f})")
-    for column in ("database", "page", "p50", "p95", "CPU p95", "API p95", "page / API CPU",
-                   "p95 <= 50 ms"):
-        table.add_column(column, justify="left" if column in ("database", "page") else "right")
+    console = Console(width=140)
+
+    def new_table(database: str) -> Table:
+        table = Table(title=f"Portal notice pages on {database}, server time in ms "
+                      f"({options.repeat} requests each; {platform.machine()}, "
+                      f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
+        for column in ("database", "page", "p50", "p95", "CPU p95", "API p95",
+                       "page / API CPU", "p95 <= 50 ms"):
+            table.add_column(column,
+                             justify="left" if column in ("database", "page") else "right")
+        return table
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "sqlite"
         folder.mkdir()
+        table = new_table("SQLite")
         run(settings_for(f"sqlite:///{folder / 'bench.db'}", folder), folder, options.notices,
             options.repeat, "SQLite", table)
+        console.print(table)  # each database's table as soon as it is measured
         if options.postgres:
             folder = Path(tmp) / "postgres"
             folder.mkdir()
+            table = new_table("PostgreSQL")
             with postgres_database(options.postgres) as url:
                 run(settings_for(url, folder), folder, options.notices, options.repeat,
                     "PostgreSQL", table)
-    Console(width=140).print(table)
+            console.print(table)
 
 
 if __name__ == "__main__":
