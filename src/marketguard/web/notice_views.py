@@ -158,17 +158,6 @@ def item_counts(session: Session, notice_ids: list[str]) -> dict[str, dict[str, 
     return out
 
 
-def outcomes(session: Session, *, brand_id: str) -> list[tuple[str, int]]:
-    """How the brand's noticed listings ended up, in words, most frequent first."""
-    stmt = (select(NoticeItem.status, func.count())
-            .join(Notice, Notice.id == NoticeItem.notice_id)
-            .where(Notice.brand_id == brand_id)
-            .group_by(NoticeItem.status))
-    counts = {status: int(count) for status, count in session.execute(stmt)}
-    return sorted(((ITEM_WORDS.get(s, s), n) for s, n in counts.items()),
-                  key=lambda pair: -pair[1])
-
-
 def notifier_of(session: Session, *, brand_id: str) -> Notifier | None:
     """The brand's good-faith record, or None before its first notice (read, never created)."""
     return session.scalars(select(Notifier).where(Notifier.brand_id == brand_id)).first()

@@ -66,7 +66,6 @@ def dashboard(request: Request, signed_in: RightsHolder, session: SessionDep,
         next_cursor=next_cursor, first_page=cursor is None, waiting=waiting,
         waiting_total=waiting_total,
         recent=notice_views.recent_outcomes(session, principal=principal),
-        outcomes=notice_views.outcomes(session, brand_id=principal.brand_id),
         notifier=notifier, filed=filed,
     )
 
