@@ -14,13 +14,15 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from marketguard.web.guard import STEP_UP_PATH, SignInRequired, StepUpRequired, login_url
-from marketguard.web.routes import home
+from marketguard.web.routes import brand, home, notice_review, notices, passkeys, signin
 from marketguard.web.templating import render
 
 PAGE_PREFIX = "/portal"
 
 # Every portal router; a new page module adds its router here.
-ROUTERS: list[APIRouter] = [home.router]
+ROUTERS: list[APIRouter] = [home.router, signin.router, passkeys.router]
+# Rights holders' notice pages, the reviewers' notice queue, the brand and its appeals.
+ROUTERS += [notices.router, notice_review.router, brand.router]
 
 
 def is_page(request: Request) -> bool:
