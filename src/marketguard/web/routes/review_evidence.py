@@ -80,6 +80,8 @@ def mark(text: str, spans: list[tuple[int, int, str]]) -> list[Segment]:
             segments.append(Segment(text[at:start]))
         if segments and segments[-1].marked and start == at:
             segments[-1].text += text[start:end]
+            if why not in segments[-1].why:
+                segments[-1].why += f"; {why}"
         else:
             segments.append(Segment(text[start:end], True, why))
         at = end
