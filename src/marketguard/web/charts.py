@@ -9,6 +9,7 @@ page shows the same numbers in a table next to it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,13 @@ LABEL_WIDTH = 230
 BAR_WIDTH = 320
 VALUE_WIDTH = 90
 TOP = 8
+# Characters XML (and so a standalone SVG file) forbids; HTML would tolerate them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _text(value: str) -> Markup:
+    """Escape ``value`` for SVG text, dropping characters XML does not allow."""
+    return escape(_NOT_XML.sub("", value))
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,8 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, scale: float | 
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="chart" '
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
-        f'<title id="{chart_id}-title">{escape(title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+        f'<title id="{chart_id}-title">{_text(title)}</title>',
+        f'<desc id="{chart_id}-desc">{_text(desc)}</desc>',
     ]
     for index, bar in enumerate(bars):
         y = TOP + index * (BAR_HEIGHT + GAP)
@@ -55,11 +63,11 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, scale: float | 
         middle = y + BAR_HEIGHT / 2
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end" '
-            f'dominant-baseline="middle" class="chart-label">{escape(bar.label)}</text>'
+            f'dominant-baseline="middle" class="chart-label">{_text(bar.label)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR_HEIGHT}" '
             f'class="chart-bar"/>'
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{middle:.1f}" '
-            f'dominant-baseline="middle" class="chart-value">{escape(bar.text)}</text>'
+            f'dominant-baseline="middle" class="chart-value">{_text(bar.text)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
