@@ -1,4 +1,4 @@
-"""``marketguard token ...``: issue, list and revoke API tokens."""
+"""``marketguard token ...`` and ``marketguard user ...``: API tokens and portal people."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from marketguard.auth import service
+from marketguard.auth import invitations, passkeys, people, service
 from marketguard.auth.roles import Role, cli_principal
 from marketguard.brands.service import resolve_brand
 from marketguard.cli_support import cli_session, console
+from marketguard.config import get_settings
 from marketguard.errors import InvalidInput
-from marketguard.timeutil import parse_duration
+from marketguard.timeutil import format_rfc3339, parse_duration
 
 token_app = typer.Typer(help="API tokens (bearer credentials).", no_args_is_help=True)
 ROLES = ", ".join(r.value for r in Role)
@@ -79,5 +80,76 @@ def revoke(token_id: Annotated[str, typer.Argument(help="The token id (not the s
     typer.echo(f"revoked {token_id}")
 
 
+user_app = typer.Typer(help="People who sign in to the portal with passkeys.",
+                       no_args_is_help=True)
+
+
+@user_app.command("invite")
+def invite(
+    email: Annotated[str, typer.Option(help="The person's e-mail address")],
+    role: Annotated[str, typer.Option(help=f"One of: {ROLES}")],
+    brand: Annotated[
+        str | None, typer.Option(help="rights_holder only: brand id or exact name")
+    ] = None,
+    seller: Annotated[str | None, typer.Option(help="seller only: the seller id")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="data_owner only: the one dataset they decide")
+    ] = None,
+) -> None:
+    """Print a one-time enrolment URL (last line) for a new portal person."""
+    settings = get_settings()
+    with cli_session() as session:
+        brand_id = resolve_brand(session, brand).id if brand else None
+        issued = invitations.invite(session, actor=cli_principal(), settings=settings,
+                                    email=email, role=role, brand_id=brand_id,
+                                    seller_id=seller, dataset=dataset)
+    found = issued.invitation
+    typer.echo(f"invitation {found.id} for {found.email} ({found.role}); works once, until "
+               f"{format_rfc3339(found.expires_at)}. Send them this link:", err=True)
+    typer.echo(issued.url)
+
+
+@user_app.command("list")
+def list_people() -> None:
+    """List portal people with their role, scope, passkeys and state."""
+    with cli_session() as session:
+        rows = people.list_people(session)
+    table = Table("id", "email", "role", "scope", "passkeys", "disabled")
+    for person, count in rows:
+        scope = person.brand_id or person.seller_id or person.dataset or ""
+        disabled = format_rfc3339(person.disabled_at) if person.disabled_at else ""
+        table.add_row(person.id, person.email, person.role, scope, str(count), disabled)
+    console.print(table)
+
+
+@user_app.command("disable")
+def disable(
+    person: Annotated[str, typer.Argument(help="The person's id or e-mail address")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log)")],
+) -> None:
+    """Stop a person from signing in; their sessions end at once."""
+    with cli_session() as session:
+        found = people.find_by_email(session, person) if "@" in person else None
+        done = people.disable(session, actor=cli_principal(),
+                              person_id=found.id if found else person, reason=reason)
+    typer.echo(f"disabled {done.id} ({done.email})")
+
+
+@user_app.command("passkeys")
+def list_passkeys(
+    person: Annotated[str, typer.Argument(help="The person's id or e-mail address")],
+) -> None:
+    """List a person's passkeys (names and dates; never key material)."""
+    with cli_session() as session:
+        found = people.find_by_email(session, person) if "@" in person else None
+        keys = passkeys.list_for(session, people.get(session, found.id if found else person).id)
+    table = Table("id", "name", "added", "last used")
+    for key in keys:
+        used = format_rfc3339(key.last_used_at) if key.last_used_at else "never"
+        table.add_row(key.id, key.name, format_rfc3339(key.created_at), used)
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(token_app, name="token")
+    app.add_typer(user_app, name="user")

@@ -7,12 +7,12 @@ and the API refuse alike.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from marketguard.audit import service as audit
 from marketguard.auth import portal_sessions
-from marketguard.auth.models import Person
+from marketguard.auth.models import Passkey, Person
 from marketguard.auth.roles import Principal
 from marketguard.auth.service import check_role_scope
 from marketguard.errors import Conflict, InvalidInput, NotFound
@@ -93,3 +93,15 @@ def disable(session: Session, *, actor: Principal, person_id: str, reason: str) 
         audit.record(session, actor=actor.actor, action="person.disable", object_type="person",
                      object_id=person.id, after={"reason": reason.strip()})
     return person
+
+
+def list_people(session: Session) -> list[tuple[Person, int]]:
+    """Every person with how many passkeys they hold, by address."""
+    counts = (select(Passkey.person_id, func.count().label("n"))
+              .group_by(Passkey.person_id).subquery())
+    rows = session.execute(
+        select(Person, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.person_id == Person.id)
+        .order_by(Person.email)
+    ).all()
+    return [(person, int(n)) for person, n in rows]

@@ -14,13 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from marketguard.web.guard import STEP_UP_PATH, SignInRequired, StepUpRequired, login_url
-from marketguard.web.routes import access, home, listings, review, transparency
+from marketguard.web.routes import access, listings, review, transparency
+from marketguard.web.routes import home, passkeys, signin
 from marketguard.web.templating import render
 
 PAGE_PREFIX = "/portal"
 
 # Every portal router; a new page module adds its router here.
-ROUTERS: list[APIRouter] = [home.router]
+ROUTERS: list[APIRouter] = [home.router, signin.router, passkeys.router]
 # Seller, reviewer (held listings, appeals), data-owner and transparency pages.
 ROUTERS += [listings.router, review.router, access.router, transparency.router]
 
