@@ -14,8 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from marketguard.web.guard import STEP_UP_PATH, SignInRequired, StepUpRequired, login_url
-from marketguard.web.routes import access, listings, review, transparency
-from marketguard.web.routes import home, passkeys, signin
+from marketguard.web.routes import access, home, listings, passkeys, review, signin, transparency
 from marketguard.web.templating import render
 
 PAGE_PREFIX = "/portal"
