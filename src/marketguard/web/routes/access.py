@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from marketguard.api.deps import SessionDep, SettingsDep
@@ -21,7 +22,7 @@ from marketguard.auth.portal_sessions import SignedIn
 from marketguard.auth.roles import Role
 from marketguard.dataguard import service
 from marketguard.dataguard.classification import Level
-from marketguard.dataguard.models import DataAccessRequest, DataGrant
+from marketguard.dataguard.models import DataAccessApproval, DataAccessRequest, DataGrant
 from marketguard.errors import Conflict, Forbidden, InvalidInput
 from marketguard.web.guard import CsrfProtected, page_allow, require_step_up
 from marketguard.web.templating import add_navigation, render
@@ -36,6 +37,18 @@ REFUSALS = (InvalidInput, Conflict, Forbidden)
 _Owner = Annotated[SignedIn, Depends(page_allow(Role.data_owner))]
 
 
+def _approvals(session: Session, request_ids: list[str]) -> dict[str, list[DataAccessApproval]]:
+    """The approvals given so far on a page of requests, in one query (not one per row)."""
+    found: dict[str, list[DataAccessApproval]] = {request_id: [] for request_id in request_ids}
+    if request_ids:
+        stmt = (select(DataAccessApproval)
+                .where(DataAccessApproval.request_id.in_(request_ids))
+                .order_by(DataAccessApproval.at, DataAccessApproval.id))
+        for approval in session.scalars(stmt):
+            found[approval.request_id].append(approval)
+    return found
+
+
 def _context(session: Session, signed_in: SignedIn, cursor: str | None,
              grants_cursor: str | None) -> dict[str, Any]:
     person = signed_in.person
@@ -43,7 +56,7 @@ def _context(session: Session, signed_in: SignedIn, cursor: str | None,
                                     DataAccessRequest.id, cursor=cursor, limit=PAGE_SIZE)
     grants, next_grants = paginate(session, service.grants_query(person, active=True),
                                    DataGrant.id, cursor=grants_cursor, limit=PAGE_SIZE)
-    approvals = {r.id: service.approvals_of(session, r.id) for r in pending}
+    approvals = _approvals(session, [r.id for r in pending])
     return {"pending": pending, "approvals": approvals, "next_cursor": next_cursor,
             "grants": grants, "next_grants": next_grants, "me": person.name,
             "first_page": cursor is None and grants_cursor is None,

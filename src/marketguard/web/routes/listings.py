@@ -33,6 +33,7 @@ add_navigation("My listings", "/portal/listings", Role.seller)
 
 PAGE_SIZE = 50
 OPEN_APPEALS = ("awaiting_rights_holder", "awaiting_decision")
+APPEALS_SHOWN = 20  # the newest appeals against one decision (an open one is the newest)
 # Words a seller reads instead of the catalog's status codes (shown with the code).
 STATUS_WORDS = {
     "live": "Live: buyers see it",
@@ -71,7 +72,7 @@ def _listing_context(session: Session, signed_in: SignedIn, listing_id: str) -> 
     if statement is not None:
         stmt = appeals.appeals_query(signed_in.person, status=None).where(
             Appeal.statement_id == statement.id)
-        filed = list(session.scalars(stmt.order_by(Appeal.filed_at.desc())))
+        filed = list(session.scalars(stmt.order_by(Appeal.filed_at.desc()).limit(APPEALS_SHOWN)))
     open_appeal = next((a for a in filed if a.status in OPEN_APPEALS), None)
     return {
         "listing": listing, "statement": statement,
