@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marketguard.auth.roles import Principal, Role
 from marketguard.catalog.models import Listing
@@ -15,6 +17,7 @@ from marketguard.detection.models import ReviewCase
 from marketguard.notices import appeals
 from marketguard.notices.models import Appeal
 from marketguard.uow import unit_of_work
+from marketguard.web.routes.review_evidence import mark
 from tests.factories import portal_cookie
 from tests.web.staff_world import count, csrf_of, form, held_world, restrict
 
@@ -204,3 +207,20 @@ def test_the_reviewer_who_took_the_decision_may_not_decide_its_appeal(
                          data=form(csrf_of(page.text), outcome="uphold", reason="still fake"))
     assert answer.status_code == 403 and "another reviewer must decide it" in answer.text
     assert count(settings, Appeal, Appeal.status == "awaiting_decision") == 1
+
+
+@given(st.text(max_size=60), st.lists(st.tuples(st.integers(0, 70), st.integers(0, 70)),
+                                       max_size=6))
+def test_marking_matched_words_keeps_the_text_whole_whatever_the_spans(
+    text: str, pairs: list[tuple[int, int]]
+) -> None:
+    spans = sorted((a, b, "signal") for a, b in pairs if 0 <= a < b <= len(text))
+    segments = mark(text, spans)
+    assert "".join(s.text for s in segments) == text
+    marked: set[int] = set()
+    at = 0
+    for segment in segments:
+        if segment.marked:
+            marked |= set(range(at, at + len(segment.text)))
+        at += len(segment.text)
+    assert marked == {i for a, b, _ in spans for i in range(a, b)}
