@@ -14,7 +14,18 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from marketguard.web.guard import STEP_UP_PATH, SignInRequired, StepUpRequired, login_url
-from marketguard.web.routes import brand, home, notice_review, notices, passkeys, signin
+from marketguard.web.routes import (
+    access,
+    brand,
+    home,
+    listings,
+    notice_review,
+    notices,
+    passkeys,
+    review,
+    signin,
+    transparency,
+)
 from marketguard.web.templating import render
 
 PAGE_PREFIX = "/portal"
@@ -23,6 +34,8 @@ PAGE_PREFIX = "/portal"
 ROUTERS: list[APIRouter] = [home.router, signin.router, passkeys.router]
 # Rights holders' notice pages, the reviewers' notice queue, the brand and its appeals.
 ROUTERS += [notices.router, notice_review.router, brand.router]
+# Seller, reviewer (held listings, appeals), data-owner and transparency pages.
+ROUTERS += [listings.router, review.router, access.router, transparency.router]
 
 
 def is_page(request: Request) -> bool:
