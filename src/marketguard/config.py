@@ -240,6 +240,13 @@ class Settings(BaseSettings):
         description="Lowest damage of SEV1, SEV2 and SEV3 (below SEV3: SEV4), as JSON",
     )
 
+    incident_backlog_notices: int = Field(
+        default=3,
+        ge=1,
+        description="Undecided notices of one brand due within the escalation window (or "
+        "overdue) that open a notice_backlog incident",
+    )
+
     @field_validator("incident_currency")
     @classmethod
     def _check_incident_currency(cls, value: str) -> str:

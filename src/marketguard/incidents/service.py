@@ -142,7 +142,7 @@ class Signal:
 
 
 def signal(session: Session, settings: Settings, seen: Signal, *,
-           actor: str = "marketguard:detector") -> tuple[Incident, bool]:
+           actor: str = "marketguard:detector", audited: bool = True) -> tuple[Incident, bool]:
     """Open the incident for this kind and subject, or grow the open one; return (it, opened).
 
     Runs in a savepoint: when another process opened the same incident a
@@ -157,7 +157,7 @@ def signal(session: Session, settings: Settings, seen: Signal, *,
             return incident, False
         try:
             with session.begin_nested():
-                incident = _open_from(session, settings, seen, actor)
+                incident = _open_from(session, settings, seen, actor, audited)
         except IntegrityError:
             continue  # lost a race: the other process's incident now exists
         _tell(session, incident, "opened")
@@ -165,7 +165,8 @@ def signal(session: Session, settings: Settings, seen: Signal, *,
     raise Conflict(f"could not open or find the {seen.kind} incident for {seen.subject}")
 
 
-def _open_from(session: Session, settings: Settings, seen: Signal, actor: str) -> Incident:
+def _open_from(session: Session, settings: Settings, seen: Signal, actor: str,
+               audited: bool) -> Incident:
     now = utcnow()
     incident = Incident(
         id=new_id("inc"), kind=seen.kind, subject=seen.subject,
@@ -180,9 +181,10 @@ def _open_from(session: Session, settings: Settings, seen: Signal, actor: str) -
            {"scope": incident.scope, "damage": incident.damage,
             "severity": incident.severity}, at=now)
     _event(session, incident, actor, "signal", seen.text, seen.detail, at=now)
-    audit.record(session, actor=actor, action="incident.open", object_type="incident",
-                 object_id=incident.id, after={"kind": seen.kind, "subject": seen.subject,
-                                               "severity": incident.severity})
+    if audited:
+        audit.record(session, actor=actor, action="incident.open", object_type="incident",
+                     object_id=incident.id, after={"kind": seen.kind, "subject": seen.subject,
+                                                   "severity": incident.severity})
     session.flush()
     return incident
 
