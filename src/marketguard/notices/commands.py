@@ -29,11 +29,11 @@ def sweep() -> None:
     """Advance every clock now: release verified notices, escalate, record breaches."""
     with cli_session() as session:
         report = clock.sweep(session)
-        backlog = notice_backlog(session, get_settings(),
-                                 within=DEFAULT_NOTICE_SETTINGS.escalate_before)
+        backlog = [f"notice backlog: incident {i.id} ({i.severity})" for i in notice_backlog(
+            session, get_settings(), within=DEFAULT_NOTICE_SETTINGS.escalate_before)]
     console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(report).items()))
-    for incident in backlog:
-        console.print(f"notice backlog: incident {incident.id} ({incident.severity})")
+    for line in backlog:
+        console.print(line)
 
 
 @notices_app.command("deliver-webhooks")
