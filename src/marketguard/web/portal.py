@@ -14,13 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from marketguard.web.guard import STEP_UP_PATH, SignInRequired, StepUpRequired, login_url
-from marketguard.web.routes import home
+from marketguard.web.routes import home, incidents
 from marketguard.web.templating import render
 
 PAGE_PREFIX = "/portal"
 
 # Every portal router; a new page module adds its router here.
 ROUTERS: list[APIRouter] = [home.router]
+ROUTERS += [incidents.router]
 
 
 def is_page(request: Request) -> bool:
