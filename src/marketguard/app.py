@@ -24,6 +24,7 @@ from marketguard.dataguard.exports.trace_api import router as trace_router
 from marketguard.dataguard.retention.routes import router as privacy_router
 from marketguard.detection.api import router as detection_router
 from marketguard.enforcement.api import router as enforcement_router
+from marketguard.incidents.api import router as incidents_router
 from marketguard.notices.api import router as notices_router
 from marketguard.reports.api import router as reports_router
 from marketguard.risk.api import router as risk_router
@@ -44,6 +45,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     dataguard_router,
     trace_router,
     exports_router,
+    incidents_router,
 ]
 
 

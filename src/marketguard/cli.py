@@ -31,6 +31,7 @@ from marketguard.demo import commands as demo_commands
 from marketguard.detection import commands as detection_commands
 from marketguard.enforcement import commands as enforcement_commands
 from marketguard.errors import MarketguardError
+from marketguard.incidents import commands as incidents_commands
 from marketguard.notices import commands as notices_commands
 from marketguard.reports import commands as reports_commands
 from marketguard.risk import commands as risk_commands
@@ -127,6 +128,7 @@ for module in (
     audit_commands,
     dataguard_commands,
     backup_commands,
+    incidents_commands,
 ):
     module.register(app)
 pii_commands.register(dataguard_commands.data_app)  # `data scan` beside the other data commands

@@ -226,6 +226,54 @@ class Settings(BaseSettings):
         "further attempts are refused (429)",
     )
 
+    incident_currency: str = Field(
+        default="EUR",
+        description="The currency incident damage values money in (ISO 4217)",
+    )
+    incident_exchange_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Units of incident_currency per one unit of another currency, as JSON: "
+        '{"USD": 0.92}; a currency without a rate counts at par (the breakdown says so)',
+    )
+    incident_severity_thresholds: dict[str, float] = Field(
+        default_factory=lambda: {"SEV1": 80.0, "SEV2": 50.0, "SEV3": 25.0},
+        description="Lowest damage of SEV1, SEV2 and SEV3 (below SEV3: SEV4), as JSON",
+    )
+
+    incident_backlog_notices: int = Field(
+        default=3,
+        ge=1,
+        description="Undecided notices of one brand due within the escalation window (or "
+        "overdue) that open a notice_backlog incident",
+    )
+
+    @field_validator("incident_currency")
+    @classmethod
+    def _check_incident_currency(cls, value: str) -> str:
+        from marketguard.money import check_currency
+
+        return check_currency(value)
+
+    @field_validator("incident_exchange_rates")
+    @classmethod
+    def _check_rates(cls, value: dict[str, float]) -> dict[str, float]:
+        from marketguard.money import check_currency
+
+        for code, rate in value.items():
+            check_currency(code)
+            if not rate > 0:
+                raise ValueError(f"incident_exchange_rates: the rate of {code} must be positive")
+        return value
+
+    @field_validator("incident_severity_thresholds")
+    @classmethod
+    def _check_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        if set(value) != {"SEV1", "SEV2", "SEV3"}:
+            raise ValueError("incident_severity_thresholds needs exactly SEV1, SEV2 and SEV3")
+        if not value["SEV1"] > value["SEV2"] > value["SEV3"] > 0:
+            raise ValueError("incident_severity_thresholds must fall: SEV1 > SEV2 > SEV3 > 0")
+        return value
+
     webhook_allow_private: bool = Field(
         default=False,
         description="Allow webhooks to loopback, private and link-local addresses (tests, "

@@ -12,6 +12,7 @@ from marketguard.dataguard.exports import models as exports_models
 from marketguard.db import Base
 from marketguard.detection import models as detection_models
 from marketguard.enforcement import models as enforcement_models
+from marketguard.incidents import models as incidents_models
 from marketguard.notices import models as notices_models
 from marketguard.risk import models as risk_models
 
@@ -26,6 +27,7 @@ __all__ = [
     "detection_models",
     "enforcement_models",
     "exports_models",
+    "incidents_models",
     "notices_models",
     "risk_models",
 ]

@@ -15,6 +15,7 @@ from marketguard.config import Settings
 from tests.dataguard.test_catalog import ROUTES as DATA_ROUTES
 from tests.dataguard.test_export_isolation import ROUTES as EXPORT_ROUTES
 from tests.factories import auth, seed_marketplace, token
+from tests.incidents.test_isolation import ROUTES as INCIDENT_ROUTES
 from tests.notices.test_isolation import ROUTES as NOTICE_ROUTES
 from tests.routes import api_routes
 
@@ -171,3 +172,5 @@ EXTRA_COVERED |= {("GET", "/api/v1/reports/transparency")}
 EXTRA_COVERED |= DATA_ROUTES
 # Exports, vendors and trace: tests/dataguard/test_export_isolation.py.
 EXTRA_COVERED |= EXPORT_ROUTES
+# Incidents: staff only; tests/incidents/test_isolation.py keeps every other role out.
+EXTRA_COVERED |= INCIDENT_ROUTES

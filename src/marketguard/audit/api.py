@@ -11,6 +11,7 @@ from marketguard.api.deps import SessionDep, SettingsDep
 from marketguard.audit import service
 from marketguard.audit.verify import verify_log
 from marketguard.auth.deps import Auditor
+from marketguard.incidents.detectors import audit_verification_failed
 from marketguard.uow import audit_context
 
 router = APIRouter(tags=["audit"])
@@ -68,6 +69,9 @@ def verify(
     """Verify the whole chain, prove it continues from the signed head, name any problem."""
     context = audit_context(settings)
     finding = verify_log(session, context.key, context.checkpoints)
+    if not finding.ok:  # a scheduled check calls this route: the failure opens an incident
+        audit_verification_failed(session, settings, kind=finding.kind, message=finding.message,
+                                  records=finding.records, record_id=finding.record_id)
     return VerificationRead(
         ok=finding.ok,
         kind=finding.kind,

@@ -13,6 +13,7 @@ from marketguard.auth.roles import cli_principal
 from marketguard.cli_support import cli_session, console, err_console
 from marketguard.config import get_settings
 from marketguard.errors import InvalidInput
+from marketguard.incidents.detectors import audit_verification_failed
 from marketguard.uow import audit_context
 
 audit_app = typer.Typer(help="The tamper-evident operation log.", no_args_is_help=True)
@@ -27,9 +28,15 @@ def verify() -> None:
     if finding.ok:
         console.print(f"OK: {finding.message}", highlight=False, soft_wrap=True)
         return
+    with cli_session() as session:
+        incident = audit_verification_failed(
+            session, get_settings(), kind=finding.kind, message=finding.message,
+            records=finding.records, record_id=finding.record_id)
+        opened = f"incident {incident.id} ({incident.severity})"
     label = {"head": "NO USABLE HEAD", "unsigned": "UNSIGNED"}.get(finding.kind, "TAMPERED")
     err_console.print(f"{label} ({finding.kind}): {finding.message}", highlight=False,
                       soft_wrap=True)  # fmt: skip
+    err_console.print(f"opened or updated {opened}", highlight=False)
     raise typer.Exit(1)
 
 

@@ -19,6 +19,7 @@ class Role(StrEnum):
     auditor = "auditor"
     vendor = "vendor"  # third party receiving exports
     integration = "integration"  # the marketplace's own backend (pre-publication gate, risk)
+    responder = "responder"  # works incidents (emergency management)
 
 
 SCOPED_ROLES = {Role.rights_holder: "brand", Role.seller: "seller"}

@@ -35,6 +35,7 @@ from marketguard.dataguard.datasets import DATASETS
 from marketguard.dataguard.models import DataAccessLog, DataAlert
 from marketguard.errors import Conflict, Forbidden, NotFound
 from marketguard.ids import new_id
+from marketguard.incidents.detectors import access_alert_raised
 from marketguard.risk.engine import Clock, Engine, wall_clock
 from marketguard.risk.model import RuleSet
 from marketguard.risk.validator import load_rules, loads_rules
@@ -202,6 +203,9 @@ class AlertEvaluator:
                                    score=rule.score, decision=decision)
             if alert_id is not None:
                 created.append(alert_id)
+                access_alert_raised(session, self.settings, actor=row.actor,
+                                    dataset=row.dataset, level=int(event["level"]),
+                                    rows=row.rows, rule=name, alert_id=alert_id)
         return created
 
 

@@ -14,6 +14,7 @@ from marketguard.auth.roles import Principal, Role
 from marketguard.config import Settings
 from marketguard.dataguard.service import shield
 from marketguard.errors import NotFound
+from marketguard.incidents.detectors import notice_backlog
 from marketguard.notices import clock, goodfaith, intake, service
 from marketguard.notices.api_appeals import router as appeals_router
 from marketguard.notices.auth import NoticesDecide, NoticesFile, NoticesRead, NoticesReadLogged
@@ -176,10 +177,15 @@ def review_queue(principal: NoticesDecide, session: SessionDep, policy: PolicyDe
 
 
 @router.post("/review/sweep", response_model=SweepRead)
-def sweep(principal: NoticesDecide, session: SessionDep,
+def sweep(principal: NoticesDecide, session: SessionDep, settings: SettingsDep,
           policy: PolicyDep) -> SweepRead:
-    """Advance the clocks now: release verified notices, escalate, record breaches."""
+    """Advance the clocks now: release verified notices, escalate, record breaches.
+
+    Brands with several notices about to miss their clock get a ``notice_backlog``
+    incident.
+    """
     report = clock.sweep(session, settings=policy)
+    notice_backlog(session, settings, within=policy.escalate_before)
     return SweepRead(**vars(report))
 
 

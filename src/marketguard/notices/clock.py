@@ -8,7 +8,7 @@ and a breach, once recorded, is never cleared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -86,6 +86,25 @@ def _close_appeal_windows(session: Session, *, now: datetime) -> int:
         settle(session, notice=notice, now=now)
         count += 1
     return count
+
+
+def at_risk_by_brand(
+    session: Session, *, within: timedelta, now: datetime | None = None, at_least: int = 1
+) -> list[tuple[str, int, int]]:
+    """Brands with undecided notices due within ``within`` (or overdue).
+
+    Returns ``(brand_id, notices, listings)`` for brands with ``at_least`` such
+    notices, most notices first; listings counts the notices' listings.
+    """
+    moment = now or utcnow()
+    stmt = (
+        select(Notice.brand_id, func.count(func.distinct(Notice.id)), func.count(NoticeItem.id))
+        .join(NoticeItem, NoticeItem.notice_id == Notice.id)
+        .where(Notice.status == "triaged", Notice.due_at <= moment + within)
+        .group_by(Notice.brand_id)
+    )
+    rows = [(str(b), int(n), int(items)) for b, n, items in session.execute(stmt)]
+    return sorted((r for r in rows if r[1] >= at_least), key=lambda r: (-r[1], r[0]))
 
 
 def queue_query() -> Any:

@@ -14,6 +14,7 @@ from marketguard.brands.service import resolve_brand
 from marketguard.cli_support import cli_session, console
 from marketguard.config import get_settings
 from marketguard.errors import InvalidInput
+from marketguard.incidents.detectors import notice_backlog
 from marketguard.ingest import require_file
 from marketguard.notices import clock, service, webhooks
 from marketguard.notices.settings import DEFAULT_NOTICE_SETTINGS
@@ -28,7 +29,11 @@ def sweep() -> None:
     """Advance every clock now: release verified notices, escalate, record breaches."""
     with cli_session() as session:
         report = clock.sweep(session)
+        backlog = [f"notice backlog: incident {i.id} ({i.severity})" for i in notice_backlog(
+            session, get_settings(), within=DEFAULT_NOTICE_SETTINGS.escalate_before)]
     console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in vars(report).items()))
+    for line in backlog:
+        console.print(line)
 
 
 @notices_app.command("deliver-webhooks")

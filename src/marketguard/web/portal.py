@@ -18,6 +18,7 @@ from marketguard.web.routes import (
     access,
     brand,
     home,
+    incidents,
     listings,
     notice_review,
     notices,
@@ -36,6 +37,8 @@ ROUTERS: list[APIRouter] = [home.router, signin.router, passkeys.router]
 ROUTERS += [notices.router, notice_review.router, brand.router]
 # Seller, reviewer (held listings, appeals), data-owner and transparency pages.
 ROUTERS += [listings.router, review.router, access.router, transparency.router]
+# The responders' incidents, ranked by damage.
+ROUTERS += [incidents.router]
 
 
 def is_page(request: Request) -> bool:

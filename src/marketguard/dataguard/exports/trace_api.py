@@ -13,6 +13,7 @@ from marketguard.auth.deps import allow
 from marketguard.auth.roles import Principal, Role
 from marketguard.dataguard.exports.leaked import MAX_BYTES, UnreadableLeak
 from marketguard.dataguard.exports.trace import TraceMatch, trace_report
+from marketguard.incidents.detectors import export_traced
 
 router = APIRouter(prefix="/data/exports", tags=["data protection"])
 TraceReaders = Annotated[Principal, Depends(allow(Role.platform_admin, Role.auditor))]
@@ -100,6 +101,7 @@ def trace_leak(
     if not 1 <= limit <= MAX_MATCHES:
         raise UnreadableLeak(f"limit must be between 1 and {MAX_MATCHES}, got {limit}")
     report = trace_report(session, body, limit=limit, settings=settings)
+    export_traced(session, settings, report.matches)  # opens the data_leak incident
     return TraceRead(
         matches=[match_read(m) for m in report.matches], rows_read=report.rows_read,
         truncated=report.truncated, exports_searched=report.exports_searched,

@@ -13,6 +13,7 @@ from marketguard.cli_support import EXIT_REJECTED, cli_session, console
 from marketguard.config import get_settings
 from marketguard.dataguard.exports.trace import trace_report
 from marketguard.errors import InvalidInput
+from marketguard.incidents.detectors import export_traced
 from marketguard.timeutil import format_rfc3339
 
 
@@ -33,6 +34,7 @@ def trace_command(
         raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from None
     with cli_session() as session:
         report = trace_report(session, data, limit=limit, settings=get_settings())
+        export_traced(session, get_settings(), report.matches)  # opens the data_leak incident
     if as_json:
         typer.echo(orjson.dumps({
             "matches": [{
