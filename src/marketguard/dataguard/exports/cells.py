@@ -92,6 +92,8 @@ def patched(series: pl.Series, mask: pl.Series, change: Callable[[pl.Series], pl
     where = mask.fill_null(False)
     if not where.any():
         return series
+    if where.all():
+        return change(series)
     rows = where.arg_true()
     return series.scatter(rows, change(series.gather(rows)))
 
@@ -155,11 +157,14 @@ def canonical_series(texts: pl.Series) -> pl.Series:
     strip, a lowercase and two pattern tests, not for every rule.
     """
     base = texts.str.strip_chars(_BLANKS)
-    lowered = base.str.to_lowercase()  # the same as ASCII lowering on ASCII text
-    beyond_ascii = base.str.contains(r"[^\x00-\x7F]").fill_null(False)
-    if beyond_ascii.any():  # Unicode lowering differs from ASCII lowering: lower A-Z only
-        rows = beyond_ascii.arg_true()
-        lowered = lowered.scatter(rows, base.gather(rows).str.replace_many(_UPPER, _LOWER))
+    upper = base.str.contains("[A-Z]").fill_null(False)
+    if upper.any():
+        # Unicode lowering differs from ASCII lowering beyond ASCII: there lower A-Z only.
+        wide = (base.str.len_bytes() != base.str.len_chars()).fill_null(False)
+        lowered = patched(base, upper & ~wide, lambda s: s.str.to_lowercase())
+        lowered = patched(lowered, upper & wide, lambda s: s.str.replace_many(_UPPER, _LOWER))
+    else:
+        lowered = base
     # Only a cell that starts like a number or a time, or holds a list, has more to do.
     busy = lowered.str.contains(r"^[0-9+-]|;").fill_null(False)
     if not busy.any():

@@ -26,8 +26,12 @@ flag is exact.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
+import queue
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +40,7 @@ from urllib.parse import quote
 import orjson
 import polars as pl
 import pyarrow as pa
-from sqlalchemy import Boolean, Integer, Text, cast, func, literal, select
+from sqlalchemy import JSON, Boolean, Integer, Text, cast, func, literal, select
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime
@@ -111,6 +115,8 @@ def _columns(source: Source, fields: Sequence[str], dialect: str) -> list[_Colum
             kind_of = column.type
             if path in source.times:
                 found.append(_Column(path, _time_text(column, dialect), "time", nullable))
+            elif isinstance(kind_of, JSON):
+                found.append(_Column(path, column, "json", True))
             elif isinstance(kind_of, Boolean):
                 found.append(_Column(path, column, "boolean", nullable))
             elif isinstance(kind_of, Integer):
@@ -136,12 +142,14 @@ def _statement(source: Source, columns: list[_Column], dialect: str, third_party
                limit: int | None) -> Any:
     selected: list[Any] = []
     for column in columns:
-        if dialect == "sqlite":
+        if dialect == "sqlite" and column.kind == "json":  # JSON null and no value read alike
+            selected.append(func.coalesce(column.expression, "null"))
+        elif dialect == "sqlite":
             selected.append(func.coalesce(cast(column.expression, Text), ""))
             if column.nullable:
                 selected.append(column.expression.is_(None))
         elif column.kind in ("time", "json"):
-            selected.append(cast(column.expression, Text))
+            selected.append(cast(column.expression, Text))  # jsonb's text: JSON
         else:
             selected.append(column.expression)
     stmt = select(*selected).order_by(source.key)
@@ -191,19 +199,59 @@ def frames(
 
 def _read(url: URL, sql: str, columns: list[_Column], dialect: Dialect, size: int
           ) -> Iterator[pl.DataFrame]:
-    connection = _connect(url)
+    """Read and decode in a second thread, a batch or two ahead of the writer.
+
+    Why a thread: the driver and Polars release the GIL while they work, so the
+    database answers the next batch while this one is hashed and written. The
+    queue holds at most two batches, so memory stays bounded however big the export.
+    """
+    ready: queue.Queue[pl.DataFrame | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            connection = _connect(url)
+            try:
+                cursor = connection.cursor()
+                if dialect.name == "sqlite":
+                    cursor.adbc_statement.set_options(
+                        **{"adbc.sqlite.query.batch_rows": str(size)})
+                cursor.execute(sql)
+                for batch in cursor.fetch_record_batch():
+                    if stop.is_set():
+                        break
+                    if batch.num_rows:
+                        _put(ready, stop, _frame(batch, columns, dialect))
+                cursor.close()
+            finally:
+                connection.close()
+            _put(ready, stop, None)
+        except BaseException as exc:  # handed to the reading thread, raised there
+            _put(ready, stop, exc)
+
+    worker = threading.Thread(target=produce, name="export-reader", daemon=True)
+    worker.start()
     try:
-        cursor = connection.cursor()
-        if dialect.name == "sqlite":
-            cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(size)})
-        cursor.execute(sql)
-        reader = cursor.fetch_record_batch()
-        for batch in reader:
-            if batch.num_rows:
-                yield _frame(batch, columns, dialect)
-        cursor.close()
+        while True:
+            item = ready.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
     finally:
-        connection.close()
+        stop.set()
+        while worker.is_alive():  # let the reader see the stop and close its connection
+            with contextlib.suppress(queue.Empty):
+                ready.get(timeout=0.05)
+        worker.join()
+
+
+def _put(ready: queue.Queue[Any], stop: threading.Event, item: Any) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(queue.Full):
+            ready.put(item, timeout=0.1)
+            return
 
 
 def _frame(batch: pa.RecordBatch, columns: list[_Column], dialect: Dialect) -> pl.DataFrame:
@@ -212,7 +260,7 @@ def _frame(batch: pa.RecordBatch, columns: list[_Column], dialect: Dialect) -> p
     for column in columns:
         raw = _series(batch.column(at))
         at += 1
-        if dialect.name == "sqlite":
+        if dialect.name == "sqlite" and column.kind != "json":
             if column.nullable:
                 missing = _series(batch.column(at)).cast(pl.Boolean)
                 at += 1
@@ -283,6 +331,13 @@ def _odd_time(value: str | None, process: Any) -> str | None:
     return format_rfc3339(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # what orjson refuses (integers past 64 bits) json reads
+        return json.loads(text)
+
+
 def _json(text: pl.Series, name: str) -> pl.Series:
     """JSON texts -> the column :func:`.files.frame_of` would build from the decoded values."""
     text = text.cast(pl.String)
@@ -296,5 +351,5 @@ def _json(text: pl.Series, name: str) -> pl.Series:
             pl.concat_str(pl.lit('{"v":'), pl.col("v"), pl.lit("}"))
             .str.json_decode(pl.Struct({"v": pl.String})).struct.field("v")
         ).to_series()
-    values = [None if v is None else orjson.loads(v) for v in text.to_list()]
+    values = [None if v is None else _loads(v) for v in text.to_list()]
     return frame_of(({name: v} for v in values), [name]).to_series()

@@ -8,9 +8,13 @@ plus the values so frequent in the export that they prove nothing (``common``:
 a country, a status). Looking up a cell is a binary search; a 50-row fragment
 against a thousand exports is a thousand small ``searchsorted`` calls.
 
-Why it stays small: values are kept once however often they occur, 32 bits each,
-delta-coded, byte-shuffled and compressed (about 2 bytes a value for an export
-of ten thousand rows). A very large export keeps a consistent sample of its
+Why it stays small: values are kept once however often they occur, 32 bits each.
+Version 1 delta-coded, byte-shuffled and compressed them (about 2 bytes a value
+for an export of ten thousand rows); version 2, written now, stores them as they
+are (4 bytes a value), because a trace in a fresh process reads every recorded
+fingerprint and unpacking a thousand compressed ones took longer than the rest
+of the trace: a version-2 fingerprint is read with ``np.frombuffer``, no copy.
+Both versions stay readable. A very large export keeps a consistent sample of its
 values (those whose hash's low 32 bits fall under ``threshold``); a leaked cell
 is then only judged if its hash would have been kept, so the sample costs
 evidence, never correctness.
@@ -32,11 +36,11 @@ import numpy as np
 from marketguard.dataguard.exports.cells import low32, top32
 
 MAGIC = b"MGFP"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
 ALL = 1 << 32  # threshold meaning "every value kept"
 MAX_KEPT = 1 << 21  # values kept from one export (about 4 MB before compression)
 _HEAD = struct.Struct("<4sB4s32sQQI")
-_LEVEL = 6  # zlib level: 6 and 1 differ by a few percent in size on shuffled deltas
 
 
 def common_limit(rows: int) -> int:
@@ -76,11 +80,16 @@ class Fingerprint:
                    common=distinct_counts(top32(values[frequent]))[0],
                    rare=distinct_counts(top32(rare))[0])
 
-    def pack(self) -> bytes:
-        """Return the bytes stored with the export."""
-        head = _HEAD.pack(MAGIC, VERSION, self.key_id, self.mark, self.rows, self.threshold,
+    def pack(self, *, version: int = VERSION) -> bytes:
+        """Return the bytes stored with the export (``version`` 1: the older, compressed form)."""
+        if version not in READABLE:
+            raise ValueError(f"no export fingerprint version {version}")
+        head = _HEAD.pack(MAGIC, version, self.key_id, self.mark, self.rows, self.threshold,
                           len(self.common))
-        return head + self.common.astype("<u4").tobytes() + _squeeze(self.rare)
+        common = self.common.astype("<u4").tobytes()
+        if version == 1:
+            return head + common + _squeeze(self.rare)
+        return head + common + struct.pack("<I", len(self.rare)) + self.rare.astype("<u4").tobytes()
 
     @classmethod
     def unpack(cls, blob: bytes) -> Fingerprint:
@@ -88,11 +97,20 @@ class Fingerprint:
         if len(blob) < _HEAD.size or blob[:4] != MAGIC:
             raise ValueError("not an export fingerprint")
         magic, version, key_id, mark, rows, threshold, n_common = _HEAD.unpack_from(blob)
-        if version != VERSION:
+        if version not in READABLE:
             raise ValueError(f"export fingerprint version {version} is not readable here")
         start = _HEAD.size
-        common = np.frombuffer(blob, dtype="<u4", count=n_common, offset=start).astype(np.uint32)
-        rare = _unsqueeze(blob[start + 4 * n_common :])
+        if len(blob) < start + 4 * n_common + 4:
+            raise ValueError("export fingerprint is truncated")
+        common = np.frombuffer(blob, dtype="<u4", count=n_common, offset=start)
+        if version == 1:
+            rare = _unsqueeze(blob[start + 4 * n_common :])
+        else:
+            (n_rare,) = struct.unpack_from("<I", blob, start + 4 * n_common)
+            at = start + 4 * n_common + 4
+            if len(blob) != at + 4 * n_rare:
+                raise ValueError("export fingerprint is truncated")
+            rare = np.frombuffer(blob, dtype="<u4", count=n_rare, offset=at)
         return cls(key_id=key_id, mark=mark, rows=rows, threshold=threshold,
                    common=common, rare=rare)
 
@@ -105,7 +123,7 @@ class Fingerprint:
 def _squeeze(values: np.ndarray) -> bytes:
     deltas = np.diff(values.astype(np.uint32), prepend=np.uint32(0)).astype("<u4")
     shuffled = deltas.view(np.uint8).reshape(-1, 4).T.tobytes()
-    return struct.pack("<I", len(values)) + zlib.compress(shuffled, _LEVEL)
+    return struct.pack("<I", len(values)) + zlib.compress(shuffled, 6)
 
 
 def _unsqueeze(data: bytes) -> np.ndarray:
