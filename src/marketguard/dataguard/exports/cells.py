@@ -114,7 +114,7 @@ def _minutes(times: pl.Series) -> pl.Series:
 
 
 def _atom_series(texts: pl.Series) -> pl.Series:
-    texts = texts.str.strip_chars(_BLANKS)
+    """Canonicalise elements already trimmed (see :func:`_atom`)."""
     is_time = texts.str.contains(_TIME + "$")
     out = patched(texts, is_time, _minutes)
     return patched(out, ~is_time.fill_null(False) & texts.str.contains(_NUMBER + "$"),
@@ -124,7 +124,8 @@ def _atom_series(texts: pl.Series) -> pl.Series:
 def _list_series(texts: pl.Series) -> pl.Series:
     parts = pl.DataFrame({"row": pl.int_range(0, len(texts), eager=True),
                           "part": texts.str.split(LIST_SEPARATOR)}).explode("part")
-    parts = parts.with_columns(_atom_series(parts.get_column("part")).alias("part"))
+    trimmed = parts.get_column("part").str.strip_chars(_BLANKS)
+    parts = parts.with_columns(_atom_series(trimmed).alias("part"))
     return sorted_lists_of(parts).list.join(LIST_SEPARATOR)
 
 
