@@ -72,7 +72,7 @@ class _Column:
 
 def available(session: Session) -> bool:
     """Whether this session's database can be read column by column here."""
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() == "sqlite":
         return (bool(url.database) and url.database != ":memory:"
                 and importlib.util.find_spec("adbc_driver_sqlite") is not None)
@@ -83,7 +83,7 @@ def available(session: Session) -> bool:
 
 def _python_type(kind: Any) -> type | None:
     try:
-        return kind.python_type  # type: ignore[no-any-return]
+        return kind.python_type
     except NotImplementedError:
         return None
 
@@ -194,7 +194,7 @@ def frames(
     dialect = bind.dialect
     columns = _columns(SOURCES[dataset], fields, dialect.name)
     sql = _sql(_statement(SOURCES[dataset], columns, dialect.name, third_party, limit), dialect)
-    return _read(bind.url, sql, columns, dialect, size)
+    return _read(bind.engine.url, sql, columns, dialect, size)
 
 
 def _read(url: URL, sql: str, columns: list[_Column], dialect: Dialect, size: int

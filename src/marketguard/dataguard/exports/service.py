@@ -258,7 +258,7 @@ def _direct(session: Session, prepared: Prepared) -> Iterator[pl.DataFrame] | No
 
 def _records(
     session: Session, prepared: Prepared, settings: Settings, outcome: _Outcome
-) -> Iterator[list[dict[str, Any]]] | Iterator[pl.DataFrame]:
+) -> Iterator[list[dict[str, Any]] | pl.DataFrame]:
     """Yield the export's rows batch by batch (desensitized: all of them, then in batches)."""
     third_party = prepared.recipient.kind == "vendor"
     if not prepared.desensitize:
