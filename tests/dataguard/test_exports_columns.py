@@ -165,3 +165,22 @@ def test_when_an_export_is_big_enough_to_read_by_columns_then_it_holds_what_rows
     assert trace["matches"][0]["export_id"] == by_columns["id"]
     log = client.get(f"{API}/access-log?actor=alice", headers=world.headers["audrey"]).json()
     assert sum(1 for r in log["items"] if r["kind"] == "export") == 2
+
+
+def test_when_the_driver_cannot_open_the_database_then_the_export_reads_row_by_row(
+    client: TestClient, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("one database is enough to show the fallback")
+    import adbc_driver_sqlite.dbapi as sqlite_adbc
+
+    world = seed_exports(settings, tmp_path / "seed")
+    monkeypatch.setattr(service, "DIRECT_ROWS", 0)
+    # The real driver, pointed at a database it cannot open.
+    monkeypatch.setattr(columns, "_connect", lambda url: sqlite_adbc.connect(
+        f"file:{tmp_path / 'missing' / 'none.db'}?mode=ro"))
+    answer = export(client, world.headers["alice"], fields=["seller_id", "country"],
+                    purpose="count sellers by country")
+    assert answer.status_code == 201, answer.text
+    got = client.get(answer.json()["download"], headers=world.headers["alice"])
+    assert len(read_leaked(got.content).rows) == answer.json()["rows"] == 2 + len(CROWD)

@@ -187,8 +187,9 @@ def frames(
 ) -> Iterator[pl.DataFrame]:
     """Yield the export's rows as frames (a column per field), in the dataset's key order.
 
-    Raises :class:`NotDirect` before reading anything when a field or the database
-    needs the row-by-row reader.
+    Raises :class:`NotDirect` when a field or the database needs the row-by-row
+    reader: at once for a field, at the first batch when the driver cannot connect
+    or run the query (before any row is read, so the caller can still switch).
     """
     bind = session.get_bind()
     dialect = bind.dialect
@@ -210,13 +211,19 @@ def _read(url: URL, sql: str, columns: list[_Column], dialect: Dialect, size: in
 
     def produce() -> None:
         try:
-            connection = _connect(url)
+            try:
+                connection = _connect(url)
+            except Exception as exc:  # any driver error: read row by row
+                raise NotDirect(f"the column reader cannot connect: {exc}") from exc
             try:
                 cursor = connection.cursor()
                 if dialect.name == "sqlite":
                     cursor.adbc_statement.set_options(
                         **{"adbc.sqlite.query.batch_rows": str(size)})
-                cursor.execute(sql)
+                try:
+                    cursor.execute(sql)
+                except Exception as exc:
+                    raise NotDirect(f"the column reader's query failed: {exc}") from exc
                 for batch in cursor.fetch_record_batch():
                     if stop.is_set():
                         break

@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import io
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ from marketguard.ids import new_id
 from marketguard.timeutil import utcnow
 from marketguard.uow import on_commit
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 WRITE_BATCH = 20_000
 DIRECT_ROWS = 50_000  # from this many rows on, read column by column (columns.py)
@@ -264,8 +266,16 @@ def _records(
     if not prepared.desensitize:
         direct = _direct(session, prepared)
         if direct is not None:
-            yield from direct
-            return
+            try:
+                first = next(direct)
+            except StopIteration:
+                return
+            except columns.NotDirect as exc:  # nothing read yet: the row reader takes over
+                log.warning("export of %s read row by row: %s", prepared.dataset.name, exc)
+            else:
+                yield first
+                yield from direct
+                return
         yield from loading.batches(session, prepared.dataset.name, prepared.fields,
                                    third_party=third_party)
         return
