@@ -158,20 +158,27 @@ def run_profile(name: str, url: str, folder: Path, args: argparse.Namespace,
         count=int(rows * 0.9))
 
 
+def new_table(args: argparse.Namespace) -> Table:
+    table = Table(title=f"Exports ({platform.machine()}, Python {platform.python_version()}, "
+                        f"{args.sellers:,} sellers)")
+    for column in ("profile", "measure", "rows", "time", "rows/s", "speed vs baseline",
+                   "goal"):
+        table.add_column(column)
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sellers", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", help="admin URL to create a scratch database in")
     args = parser.parse_args()
-    table = Table(title=f"Exports ({platform.machine()}, Python {platform.python_version()}, "
-                        f"{args.sellers:,} sellers)")
-    for column in ("profile", "measure", "rows", "time", "rows/s", "speed vs baseline",
-                   "goal"):
-        table.add_column(column)
+    table = new_table(args)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         run_profile("SQLite", f"sqlite:///{folder / 'bench.db'}", folder, args, table)
+        Console().print(table)  # each profile's table as soon as it is measured
+        table = new_table(args)
         if args.postgres:
             name = f"mg_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"),
@@ -187,7 +194,7 @@ def main() -> None:
                 db.dispose_engines()
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    Console().print(table)
+            Console().print(table)
 
 
 if __name__ == "__main__":

@@ -162,7 +162,10 @@ def test_when_an_export_is_big_enough_to_read_by_columns_then_it_holds_what_rows
     assert meaning(columns_file) == meaning(rows_file)  # same rows, same order
     trace = client.post(f"{API}/exports/trace", content=columns_file,
                         headers=world.headers["audrey"]).json()
-    assert trace["matches"][0]["export_id"] == by_columns["id"]
+    # Both exports hold the same rows and few watermarked cells (one signup time for the
+    # crowd): the column-read one is named among the best, perhaps tied with the other.
+    best = trace["matches"][0]["score"]
+    assert by_columns["id"] in {m["export_id"] for m in trace["matches"] if m["score"] == best}
     log = client.get(f"{API}/access-log?actor=alice", headers=world.headers["audrey"]).json()
     assert sum(1 for r in log["items"] if r["kind"] == "export") == 2
 

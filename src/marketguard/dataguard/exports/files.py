@@ -19,8 +19,10 @@ exports of the same rows apart, and trace then names both with equal scores.
 Why columns and not rows: a million-row export must write at a good fraction of
 the speed Polars writes a CSV, so a batch is a Polars frame, the watermark is a
 handful of column expressions, and the fingerprint hashes whole columns with
-numpy (:class:`.cells.CellHasher`). Records (dicts) are accepted too and turned
-into a frame first.
+numpy (:class:`.cells.CellHasher`). A column that repeats a few values (a
+country, a status, a month) is canonicalised, hashed and rendered once per
+distinct value and mapped back; a test holds it to writing each cell alone.
+Records (dicts) are accepted too and turned into a frame first.
 """
 
 from __future__ import annotations
