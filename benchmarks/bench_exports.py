@@ -177,7 +177,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         run_profile("SQLite", f"sqlite:///{folder / 'bench.db'}", folder, args, table)
-        Console().print(table)  # each profile's table as soon as it is measured
+        Console(width=160).print(table)  # each profile's table as soon as it is measured
         table = new_table(args)
         if args.postgres:
             name = f"mg_bench_{uuid.uuid4().hex[:8]}"
@@ -194,7 +194,7 @@ def main() -> None:
                 db.dispose_engines()
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            Console().print(table)
+            Console(width=160).print(table)
 
 
 if __name__ == "__main__":
