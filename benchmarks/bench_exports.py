@@ -9,7 +9,10 @@ Prints one table, every row measured in the same run against its baseline:
   (``pl.DataFrame(...).write_csv``, the same rows already in memory, lists
   joined with ``;``) — goal ≥ 0.3× Polars' speed;
 * the export's **file writing alone** (``ExportWriter`` given the rows already
-  read) against the same Polars baseline, to show where the time goes;
+  read, as frames) and **reading alone** (the column-by-column ADBC read of
+  ``columns.frames``, no watermark, no file) against the same Polars baseline,
+  to show where the time goes — reading alone is the floor no export from the
+  database goes below;
 * a **vendor hand-over** (desensitized, consent checked, age-encrypted with
   pyrage to the vendor's key) against the same desensitized export to an
   employee, unencrypted — goal ≥ 0.8× its speed.
@@ -45,7 +48,7 @@ from marketguard.auth.roles import Principal, Role
 from marketguard.catalog.models import Seller
 from marketguard.config import Settings
 from marketguard.dataguard import service as dataguard
-from marketguard.dataguard.exports import loading, service, vendors
+from marketguard.dataguard.exports import columns, service, vendors
 from marketguard.dataguard.exports.files import ExportWriter, fingerprint_key
 from marketguard.dataguard.exports.keys import export_mark
 from marketguard.models import Base
@@ -116,10 +119,9 @@ def run_profile(name: str, url: str, folder: Path, args: argparse.Namespace,
         vendor = vendors.add_vendor(session, principal=ADMIN, name="bench-vendor",
                                     age_recipient=str(x25519.Identity.generate().to_public()))
         vendor_id = vendor.vendor.id
-        batches = list(loading.batches(session, "sellers", FIELDS))
-    rows = sum(len(b) for b in batches)
-    frame = pl.DataFrame({f: [r[f] for b in batches for r in b] for f in FIELDS}).with_columns(
-        pl.col("identifiers.phone").list.join(";"))
+        batches = list(columns.frames(session, "sellers", FIELDS))
+    rows = sum(b.height for b in batches)
+    frame = pl.concat(batches).with_columns(pl.col("identifiers.phone").list.join(";"))
     target = folder / "polars.csv"
     polars_s = timed(lambda: frame.write_csv(target), args.repeat)
 
@@ -132,6 +134,13 @@ def run_profile(name: str, url: str, folder: Path, args: argparse.Namespace,
             writer.finish()
 
     writer_s = timed(writer_only, args.repeat)
+
+    def read_only() -> None:
+        with unit_of_work(settings) as session:
+            for _ in columns.frames(session, "sellers", FIELDS):
+                pass
+
+    read_s = timed(read_only, args.repeat)
     export_s = timed(lambda: export(settings, ("employee", EMPLOYEE.name), False), args.repeat)
     plain_s = timed(lambda: export(settings, ("employee", EMPLOYEE.name), True), args.repeat)
     sealed_s = timed(lambda: export(settings, ("vendor", vendor_id), True), args.repeat)
@@ -141,11 +150,21 @@ def run_profile(name: str, url: str, folder: Path, args: argparse.Namespace,
                       f"{count / seconds:,.0f}", f"{base / seconds:.2f}×", goal)
 
     add("Polars write_csv of the same frame (baseline)", polars_s, polars_s, "")
+    add("reading alone (columns.frames: ADBC, decoded, no file)", read_s, polars_s, "")
     add("ExportWriter alone (rows already read)", writer_s, polars_s, "")
     add("export from the database (service.export)", export_s, polars_s, "≥ 0.30×")
     add("desensitized export to an employee (baseline)", plain_s, plain_s, "")
     add("vendor hand-over: desensitized + age-encrypted", sealed_s, plain_s, "≥ 0.80×",
         count=int(rows * 0.9))
+
+
+def new_table(args: argparse.Namespace) -> Table:
+    table = Table(title=f"Exports ({platform.machine()}, Python {platform.python_version()}, "
+                        f"{args.sellers:,} sellers)")
+    for column in ("profile", "measure", "rows", "time", "rows/s", "speed vs baseline",
+                   "goal"):
+        table.add_column(column)
+    return table
 
 
 def main() -> None:
@@ -154,14 +173,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--postgres", help="admin URL to create a scratch database in")
     args = parser.parse_args()
-    table = Table(title=f"Exports ({platform.machine()}, Python {platform.python_version()}, "
-                        f"{args.sellers:,} sellers)")
-    for column in ("profile", "measure", "rows", "time", "rows/s", "speed vs baseline",
-                   "goal"):
-        table.add_column(column)
+    table = new_table(args)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         run_profile("SQLite", f"sqlite:///{folder / 'bench.db'}", folder, args, table)
+        Console(width=160).print(table)  # each profile's table as soon as it is measured
+        table = new_table(args)
         if args.postgres:
             name = f"mg_bench_{uuid.uuid4().hex[:8]}"
             admin = create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"),
@@ -177,7 +194,7 @@ def main() -> None:
                 db.dispose_engines()
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    Console().print(table)
+            Console(width=160).print(table)
 
 
 if __name__ == "__main__":

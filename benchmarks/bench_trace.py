@@ -8,9 +8,10 @@ leaked copy has four exports with exactly the same rows beside its source.
 Prints two tables:
 
 * **speed** — tracing a 50-row fragment against every recorded export, from a
-  cold process cache (fingerprints read from the database and unpacked) and
-  warm, against the baseline of one query that only reads the fingerprints'
-  bytes; the target is 1 s;
+  cold process cache (fingerprints read from the database and unpacked), in a
+  fresh process (a new interpreter: its first trace, and the whole run with
+  its imports) and warm, against the baseline of one query that only reads the
+  fingerprints' bytes; the target is 1 s;
 * **smallest fragment** — for fragments of 5 to 50 shuffled rows, with columns
   dropped or re-saved by a spreadsheet (``;``, quoted, CRLF, times as
   ``dd/mm/yyyy hh:mm``, ``+`` of phone numbers gone): the share of trials whose
@@ -33,6 +34,8 @@ import io
 import platform
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -193,6 +196,7 @@ def main() -> None:
 
         base = timed(read_bytes, 5)
         cold_s = timed(cold, 5)
+        fresh_first, fresh_whole = fresh_process(settings, leaked, Path(folder))
         warm()
         warm_s = timed(warm, 11)
         speed = Table(title=f"Trace a 50-row fragment against {len(files)} exports "
@@ -203,11 +207,49 @@ def main() -> None:
                       "1.00")
         speed.add_row("trace, cold cache (read + unpack every fingerprint)", f"{cold_s:.3f}",
                       f"{cold_s / base:.2f}")
+        speed.add_row("trace, fresh process: its first trace (imports done)",
+                      f"{fresh_first:.3f}", f"{fresh_first / base:.2f}")
+        speed.add_row("trace, fresh process: start, imports and first trace",
+                      f"{fresh_whole:.3f}", f"{fresh_whole / base:.2f}")
         speed.add_row("trace, warm cache", f"{warm_s:.3f}", f"{warm_s / base:.2f}")
         console.print(speed)
         accuracy(console, settings, files, args.trials)
         console.print(f"{platform.machine()} {platform.processor() or ''} "
                       f"python {platform.python_version()}", highlight=False)
+
+
+_FRESH = """
+import sys, time
+from pathlib import Path
+from marketguard.config import Settings
+from marketguard.dataguard.exports.trace import trace_report
+from marketguard.uow import unit_of_work
+folder = Path(sys.argv[1])
+settings = Settings(environment="test", database_url=sys.argv[2], data_dir=folder,
+                    secret_key=sys.argv[3], audit_checkpoint_path=folder / "head.json")
+data = (folder / "leaked.csv").read_bytes()
+started = time.perf_counter()
+with unit_of_work(settings) as session:
+    report = trace_report(session, data, settings=settings)
+print(time.perf_counter() - started, len(report.matches))
+"""
+
+
+def fresh_process(settings: Settings, leaked: bytes, folder: Path, runs: int = 5
+                  ) -> tuple[float, float]:
+    """Median (first trace, whole run) of ``runs`` new interpreters tracing ``leaked``."""
+    (folder / "leaked.csv").write_bytes(leaked)
+    firsts, wholes = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", _FRESH, str(folder), settings.database_url, SECRET],
+            check=True, capture_output=True, text=True)
+        wholes.append(time.perf_counter() - started)
+        seconds, matches = done.stdout.split()
+        assert int(matches) >= 1, "the fresh process traced nothing"
+        firsts.append(float(seconds))
+    return statistics.median(firsts), statistics.median(wholes)
 
 
 def accuracy(console: Console, settings: Settings, files: dict[str, tuple[int, bytes]],

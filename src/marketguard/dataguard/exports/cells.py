@@ -92,6 +92,8 @@ def patched(series: pl.Series, mask: pl.Series, change: Callable[[pl.Series], pl
     where = mask.fill_null(False)
     if not where.any():
         return series
+    if where.all():
+        return change(series)
     rows = where.arg_true()
     return series.scatter(rows, change(series.gather(rows)))
 
@@ -112,7 +114,7 @@ def _minutes(times: pl.Series) -> pl.Series:
 
 
 def _atom_series(texts: pl.Series) -> pl.Series:
-    texts = texts.str.strip_chars(_BLANKS)
+    """Canonicalise elements already trimmed (see :func:`_atom`)."""
     is_time = texts.str.contains(_TIME + "$")
     out = patched(texts, is_time, _minutes)
     return patched(out, ~is_time.fill_null(False) & texts.str.contains(_NUMBER + "$"),
@@ -122,7 +124,8 @@ def _atom_series(texts: pl.Series) -> pl.Series:
 def _list_series(texts: pl.Series) -> pl.Series:
     parts = pl.DataFrame({"row": pl.int_range(0, len(texts), eager=True),
                           "part": texts.str.split(LIST_SEPARATOR)}).explode("part")
-    parts = parts.with_columns(_atom_series(parts.get_column("part")).alias("part"))
+    trimmed = parts.get_column("part").str.strip_chars(_BLANKS)
+    parts = parts.with_columns(_atom_series(trimmed).alias("part"))
     return sorted_lists_of(parts).list.join(LIST_SEPARATOR)
 
 
@@ -155,11 +158,14 @@ def canonical_series(texts: pl.Series) -> pl.Series:
     strip, a lowercase and two pattern tests, not for every rule.
     """
     base = texts.str.strip_chars(_BLANKS)
-    lowered = base.str.to_lowercase()  # the same as ASCII lowering on ASCII text
-    beyond_ascii = base.str.contains(r"[^\x00-\x7F]").fill_null(False)
-    if beyond_ascii.any():  # Unicode lowering differs from ASCII lowering: lower A-Z only
-        rows = beyond_ascii.arg_true()
-        lowered = lowered.scatter(rows, base.gather(rows).str.replace_many(_UPPER, _LOWER))
+    upper = base.str.contains("[A-Z]").fill_null(False)
+    if upper.any():
+        # Unicode lowering differs from ASCII lowering beyond ASCII: there lower A-Z only.
+        wide = (base.str.len_bytes() != base.str.len_chars()).fill_null(False)
+        lowered = patched(base, upper & ~wide, lambda s: s.str.to_lowercase())
+        lowered = patched(lowered, upper & wide, lambda s: s.str.replace_many(_UPPER, _LOWER))
+    else:
+        lowered = base
     # Only a cell that starts like a number or a time, or holds a list, has more to do.
     busy = lowered.str.contains(r"^[0-9+-]|;").fill_null(False)
     if not busy.any():
@@ -293,7 +299,7 @@ class CellHasher:
     def __init__(self, key: bytes) -> None:
         stream = hashlib.blake2b(key, digest_size=64, person=b"mg-cell-hash").digest()
         words = np.frombuffer(stream, dtype="<u8")
-        self._nh = np.frombuffer(stream[:16], dtype="<u4").astype(np.uint64)
+        self._nh32 = np.frombuffer(stream[:16], dtype="<u4").astype(np.uint32)
         self._start, self._out1, self._out2 = (np.uint64(w) for w in words[2:5])
         self._round = words[5:6].astype(np.uint64)  # an array: its sums wrap without a warning
         self.key_id = hashlib.blake2b(key, digest_size=4, person=b"mg-cell-key-id").digest()
@@ -314,8 +320,8 @@ class CellHasher:
     def _hash_arrow(self, array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         n = len(array)
         _, offsets_buffer, data_buffer = array.buffers()
-        offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=n + 1,
-                                offset=array.offset * 8)
+        offsets = (np.frombuffer(offsets_buffer, dtype=np.int64, count=n + 1,
+                                 offset=array.offset * 8) if n else np.zeros(1, dtype=np.int64))
         data = (np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None
                 else np.zeros(0, dtype=np.uint8))
         starts = offsets[:-1]
@@ -323,25 +329,50 @@ class CellHasher:
         present = lengths > 0
         if array.null_count:
             present &= np.asarray(array.is_valid())
-        padded = np.concatenate([data, np.zeros(_BLOCK, dtype=np.uint8)])
         state = np.full(n, self._start, dtype=np.uint64) ^ (lengths.astype(np.uint64) * _GOLDEN)
-        lanes = np.arange(_BLOCK, dtype=np.int64)
         longest = int(lengths.max()) if n else 0
-        for block in range(0, longest, _BLOCK):
-            rows = np.nonzero(lengths > block)[0]
-            positions = starts[rows, None] + block + lanes
-            chunk = padded[np.minimum(positions, len(padded) - 1)]
-            chunk[(block + lanes)[None, :] >= lengths[rows, None]] = 0
-            words = np.ascontiguousarray(chunk).view("<u4").astype(np.uint64)
-            a = (words[:, 0] + self._nh[0]) & _M32
-            b = (words[:, 1] + self._nh[1]) & _M32
-            c = (words[:, 2] + self._nh[2]) & _M32
-            d = (words[:, 3] + self._nh[3]) & _M32
-            summed = a * b + c * d
-            step = mix(self._round + np.uint64(block))
-            state[rows] = mix(state[rows] ^ summed ^ step)
+        if longest:
+            blocks = _blocks_of(data)
+            for block in range(0, longest, _BLOCK):
+                every = block == 0 and bool(present.all())
+                rows = np.nonzero(lengths > block)[0] if not every else None
+                at = starts + block if rows is None else starts[rows] + block
+                left = lengths - block if rows is None else lengths[rows] - block
+                words = blocks[at].view("<u4").reshape(-1, 4)
+                short = left < _BLOCK
+                if short.any():  # the last block of a cell: bytes past its end count as zeros
+                    words = words & _KEEP_MASKS[np.minimum(left, _BLOCK)]
+                lanes = words + self._nh32  # (word + key) mod 2**32, as NH adds
+                summed = (lanes[:, 0].astype(np.uint64) * lanes[:, 1]
+                          + lanes[:, 2].astype(np.uint64) * lanes[:, 3])
+                step = mix(self._round + np.uint64(block))
+                if rows is None:
+                    state = mix(state ^ summed ^ step)
+                else:
+                    state[rows] = mix(state[rows] ^ summed ^ step)
         hashes = mix(mix(state ^ self._out1) ^ self._out2)
         return hashes, present
+
+
+def _blocks_of(data: np.ndarray) -> np.ndarray:
+    """View every byte offset of ``data`` as the start of a 16-byte block (zeros past the end).
+
+    Why: gathering ``blocks[starts]`` copies one 16-byte item a cell in C, where
+    indexing bytes one by one would build and read an index array 16 times larger.
+    """
+    padded = np.concatenate([data, np.zeros(_BLOCK, dtype=np.uint8)])
+    return np.ndarray(shape=(len(padded) - _BLOCK + 1,), dtype=np.dtype((np.void, _BLOCK)),
+                      buffer=padded, strides=(1,))
+
+
+def _keep_masks() -> np.ndarray:
+    """Row k: the four little-endian 32-bit word masks keeping the first k bytes of a block."""
+    keep = np.arange(_BLOCK)[None, :] < np.arange(_BLOCK + 1)[:, None]
+    masks = np.where(keep, np.uint8(0xFF), np.uint8(0)).astype(np.uint8)
+    return np.ascontiguousarray(masks).view("<u4").reshape(_BLOCK + 1, 4)
+
+
+_KEEP_MASKS = _keep_masks()
 
 
 def top32(hashes: np.ndarray) -> np.ndarray:

@@ -19,8 +19,10 @@ exports of the same rows apart, and trace then names both with equal scores.
 Why columns and not rows: a million-row export must write at a good fraction of
 the speed Polars writes a CSV, so a batch is a Polars frame, the watermark is a
 handful of column expressions, and the fingerprint hashes whole columns with
-numpy (:class:`.cells.CellHasher`). Records (dicts) are accepted too and turned
-into a frame first.
+numpy (:class:`.cells.CellHasher`). A column that repeats a few values (a
+country, a status, a month) is canonicalised, hashed and rendered once per
+distinct value and mapped back; a test holds it to writing each cell alone.
+Records (dicts) are accepted too and turned into a frame first.
 """
 
 from __future__ import annotations
@@ -45,7 +47,11 @@ from marketguard.dataguard.exports.cells import (
     patched,
     sort_lists,
 )
-from marketguard.dataguard.exports.fingerprint import Fingerprint
+from marketguard.dataguard.exports.fingerprint import (
+    Fingerprint,
+    distinct_counts,
+    merge_counts,
+)
 from marketguard.errors import InvalidInput
 from marketguard.timeutil import format_rfc3339
 
@@ -59,6 +65,7 @@ TIME_Z = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9}
 WHOLE_SECOND_Z = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 BIT_LIST, BIT_ZONE, BIT_FRACTION, BIT_DOMAIN = 1, 2, 4, 8
+_SAMPLE = 4096
 
 
 def fingerprint_key(secret_key: str) -> bytes:
@@ -121,7 +128,8 @@ class ExportWriter:
         self.rows = 0
         self._hasher = CellHasher(key)
         self._words = mark_words(self.mark)
-        self._hashes: list[np.ndarray] = []
+        self._hashes: list[np.ndarray] = []  # hashes of every non-empty cell (many values)
+        self._few: list[tuple[np.ndarray, np.ndarray]] = []  # (hashes, counts) of few values
         self._started = False
         self._finished = False
 
@@ -154,21 +162,39 @@ class ExportWriter:
         self.out.flush()
         hashes = (np.concatenate(self._hashes) if self._hashes
                   else np.zeros(0, dtype=np.uint64))
+        values, counts = distinct_counts(hashes)
         self._hashes = []
-        return Fingerprint.build(hashes, rows=self.rows, key_id=self._hasher.key_id,
-                                 mark=self.mark).pack()
+        if self._few:
+            values, counts = merge_counts(
+                values, counts, np.concatenate([h for h, _ in self._few]),
+                np.concatenate([c for _, c in self._few]))
+        self._few = []
+        return Fingerprint.from_counts(values, counts, rows=self.rows,
+                                       key_id=self._hasher.key_id, mark=self.mark).pack()
 
     def _watermarked(self, frame: pl.DataFrame) -> pl.DataFrame:
-        columns: list[pl.Series] = []
-        for name in self.fields:
-            series = frame.get_column(name)
-            text = cell_text(series)
-            canon = canonical_series(text)
-            hashes, present = self._hasher.hash_series(canon)
+        return pl.DataFrame([self._column(name, frame.get_column(name)).alias(name)
+                             for name in self.fields])
+
+    def _column(self, name: str, series: pl.Series) -> pl.Series:
+        """Return a column as written; remember its cells' hashes for the fingerprint."""
+        text = cell_text(series)
+        if isinstance(series.dtype, pl.List) or not has_few_values(text):
+            hashes, present = self._hasher.hash_series(canonical_series(text))
             self._hashes.append(hashes[present])
-            bits = watermark_bits(hashes, self._words)
-            columns.append(self._render(name, series, text, bits).alias(name))
-        return pl.DataFrame(columns)
+            return self._render(name, series, text, watermark_bits(hashes, self._words))
+        # A column of few values (countries, statuses, months): each distinct one once.
+        counted = text.value_counts(name="# cells").filter(pl.col(text.name).is_not_null())
+        values = counted.get_column(text.name)
+        hashes, present = self._hasher.hash_series(canonical_series(values))
+        self._few.append((hashes[present], counted.get_column("# cells").to_numpy()[present]))
+        if series.dtype != pl.String and self.fmt != "csv":
+            return series
+        shown = self._render(name, values, values.clone(),  # rendering patches in place
+                             watermark_bits(hashes, self._words))
+        if shown.equals(values):
+            return text
+        return text.replace_strict(values, shown, default=None, return_dtype=pl.String)
 
     def _render(
         self, name: str, series: pl.Series, text: pl.Series, bits: np.ndarray
@@ -177,12 +203,10 @@ class ExportWriter:
             return pl.Series((bits & np.uint64(bit)) != 0, dtype=pl.Boolean)
 
         if isinstance(series.dtype, pl.List):
-            as_text = series.list.eval(pl.element().cast(pl.String))
+            as_text = (series if series.dtype == pl.List(pl.String)
+                       else series.list.eval(pl.element().cast(pl.String)))
             if is_set_field(name):
-                ordered = pl.DataFrame({"v": sort_lists(as_text), "flip": flag(BIT_LIST)})
-                as_text = ordered.select(
-                    pl.when("flip").then(pl.col("v").list.reverse()).otherwise("v")
-                ).to_series()
+                as_text = _ordered_sets(as_text, flag(BIT_LIST))
             return as_text.list.join(LIST_SEPARATOR) if self.fmt == "csv" else as_text
         if series.dtype != pl.String and self.fmt != "csv":
             return series
@@ -201,6 +225,35 @@ class ExportWriter:
             value = patched(value, is_mail & ~flag(BIT_DOMAIN),
                             lambda s: _domain_case(s, _UPPER, _LOWER))
         return value
+
+
+def _ordered_sets(lists: pl.Series, flip: pl.Series) -> pl.Series:
+    """Sort each list of two or more elements, descending where ``flip`` says (the watermark).
+
+    Lists of none or one element are left alone: they have one order only, and
+    in most exports (one phone, one device) they are nearly all there is.
+    """
+    several = (lists.list.len() > 1).fill_null(False)
+    if not several.any():
+        return lists
+    rows = several.arg_true()
+    ordered = pl.DataFrame({"v": sort_lists(lists.gather(rows)), "flip": flip.gather(rows)})
+    ordered_lists = ordered.select(
+        pl.when("flip").then(pl.col("v").list.reverse()).otherwise("v")
+    ).to_series()
+    # Series.scatter does not take list columns: put the rows back in place by index.
+    kept = pl.DataFrame({"i": pl.int_range(0, len(lists), eager=True, dtype=pl.UInt32),
+                         "v": lists}).filter(~several)
+    changed = pl.DataFrame({"i": rows.cast(pl.UInt32), "v": ordered_lists})
+    return pl.concat([kept, changed]).sort("i").get_column("v").alias(lists.name)
+
+
+def has_few_values(text: pl.Series) -> bool:
+    """Whether a column repeats a few values (judged on its first rows): worth counting first."""
+    if len(text) < 64:
+        return False
+    head = text.head(_SAMPLE)
+    return head.n_unique() * 8 <= len(head)
 
 
 def _domain_case(mails: pl.Series, source: list[str], target: list[str]) -> pl.Series:
