@@ -138,94 +138,119 @@ class PageAccess:
     rows: dict[Permit, int]
 
 
-_UNDECIDED = object()  # a key the page has not met yet
 _OBJECT = object()  # a key whose value is an object of fields, decided per inner key
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to do with the records (or objects) of one shape: which keys to touch.
+
+    ``steps`` names, in key order, only the keys that are not shown as they are:
+    each with the path to list in ``masked``, or ``_OBJECT`` for an object field
+    decided per inner key. ``bits`` are the permits the shown keys rely on.
+    """
+
+    steps: tuple[tuple[str, Any], ...]
+    bits: int
 
 
 class _PageWalk:
     """Show or mask the fields of a page's records; remember what was shown under what.
 
-    Why a plan and not a loop over flattened paths: this runs on every read of
-    ~100 records of ~12 fields, so the decision for each key (and each inner key
-    of an object field such as ``identifiers``) is taken once per page and the
-    per-record loop is a dictionary lookup and a branch per field. What a permit
-    exposed is noted per path once, not per value.
+    Why plans per shape: this runs on every read of ~100 records of ~12 fields,
+    and the records of a page share a handful of shapes (the same keys in the same
+    order). What to do with each key of a shape is decided once per page; a record
+    is then a C-level copy plus work for only the keys that are masked or are
+    objects. The permits a record relied on are a bit mask (rows are counted per
+    mask), and what a permit exposed is noted once per path when a plan is made:
+    a plan is made the first time a record carrying the path is met.
     """
 
     def __init__(self, visibility: Visibility) -> None:
         self.visibility = visibility
         self.objects = visibility.dataset.objects
-        self._top: dict[str, Any] = {}
-        self._inner: dict[str, dict[str, tuple[Any, str]]] = {}
+        self._plans: dict[tuple[str, ...], _Plan] = {}
+        self._inner: dict[tuple[str, tuple[str, ...]], _Plan] = {}
+        self._permits: list[Permit] = []
+        self._bits: dict[Permit, int] = {}
         self._shown: dict[str, Permit] = {}  # path -> the permit it was shown under
-        self._rows: dict[Permit, int] = {}
+        self._rows: dict[int, int] = {}  # bit mask of the permits relied on -> records
 
     def access(self) -> PageAccess:
         fields: dict[Permit, set[str]] = {}
         for path, permit in self._shown.items():
             fields.setdefault(permit, set()).add(path)
-        return PageAccess(fields=fields, rows=dict(self._rows))
+        rows: dict[Permit, int] = {}
+        for bits, count in self._rows.items():
+            for index, permit in enumerate(self._permits):
+                if bits >> index & 1:
+                    rows[permit] = rows.get(permit, 0) + count
+        return PageAccess(fields=fields, rows=rows)
 
-    def _decide_top(self, key: str) -> Any:
-        if key in self.objects:
-            return _OBJECT
-        return self.visibility.permit(key)
-
-    def _note(self, path: str, permit: Permit) -> None:
+    def _decide(self, path: str) -> Any:
+        """Return True (show), None (mask) or the bit of the permit that shows ``path``."""
+        permit = self.visibility.permit(path)
+        if not isinstance(permit, Permit):
+            return True if permit is True else None
+        bit = self._bits.get(permit)
+        if bit is None:
+            bit = self._bits[permit] = 1 << len(self._permits)
+            self._permits.append(permit)
         self._shown.setdefault(path, permit)
+        return bit
+
+    def _plan(self, keys: tuple[str, ...], prefix: str = "") -> _Plan:
+        steps: list[tuple[str, Any]] = []
+        bits = 0
+        for key in keys:
+            if not prefix and key in self.objects:
+                steps.append((key, _OBJECT))
+                continue
+            decision = self._decide(prefix + key)
+            if decision is None:
+                steps.append((key, prefix + key))
+            elif decision is not True:
+                bits |= decision
+        return _Plan(tuple(steps), bits)
 
     def record(self, record: dict[str, Any]) -> dict[str, Any]:
-        top = self._top
-        out: dict[str, Any] = {}
+        keys = tuple(record)
+        plan = self._plans.get(keys)
+        if plan is None:
+            plan = self._plans[keys] = self._plan(keys)
+        out = record.copy()
         masked: list[str] = []
-        used: set[Permit] = set()
-        for key, value in record.items():
-            decision = top.get(key, _UNDECIDED)
-            if decision is _UNDECIDED:
-                decision = top[key] = self._decide_top(key)
-            if decision is _OBJECT:
+        used = plan.bits
+        for key, step in plan.steps:
+            value = record[key]
+            if step is _OBJECT:
                 if isinstance(value, dict):
-                    out[key] = self._object(key, value, masked, used)
+                    out[key], bits = self._object(key, value, masked)
+                    used |= bits
                     continue
-                decision = self.visibility.permit(key)
-            if decision is True:
-                out[key] = value
-            elif decision is None:
-                masked.append(key)
-                out[key] = mask(value)
-            else:
-                used.add(decision)
-                self._note(key, decision)
-                out[key] = value
-        for permit in used:
-            self._rows[permit] = self._rows.get(permit, 0) + 1
+                decision = self._decide(key)  # an object field holding a plain value
+                if decision is not None:
+                    used |= 0 if decision is True else decision
+                    continue
+            masked.append(key)
+            out[key] = mask(value)
+        if used:
+            self._rows[used] = self._rows.get(used, 0) + 1
         out["masked"] = masked
         return out
 
     def _object(
-        self, key: str, value: dict[str, Any], masked: list[str], used: set[Permit]
-    ) -> dict[str, Any]:
-        plan = self._inner.get(key)
+        self, key: str, value: dict[str, Any], masked: list[str]
+    ) -> tuple[dict[str, Any], int]:
+        shape = (key, tuple(value))
+        plan = self._inner.get(shape)
         if plan is None:
-            plan = self._inner[key] = {}
-        inner: dict[str, Any] = {}
-        for sub, item in value.items():
-            step = plan.get(sub)
-            if step is None:
-                path = f"{key}.{sub}"
-                step = plan[sub] = (self.visibility.permit(path), path)
-            decision: Any = step[0]
-            path = step[1]
-            if decision is True:
-                inner[sub] = item
-            elif decision is None:
-                masked.append(path)
-                inner[sub] = mask(item)
-            else:
-                used.add(decision)
-                self._note(path, decision)
-                inner[sub] = item
-        return inner
+            plan = self._inner[shape] = self._plan(shape[1], prefix=key + ".")
+        inner = value.copy()
+        for sub, path in plan.steps:
+            masked.append(path)
+            inner[sub] = mask(value[sub])
+        return inner, plan.bits
 
 
 def show_records(

@@ -9,8 +9,8 @@ every row it has not seen (rows logged by other processes included), so every
 process holds the same windows; an alert is inserted "if absent" under a unique
 (log row, rule) key, so two processes evaluating one row raise one alert.
 
-``seq`` is taken in commit order (see :func:`next_seq`), so following the log
-by ``seq`` never skips a row that commits late.
+``seq`` is taken in commit order (see :func:`append_statement`), so following
+the log by ``seq`` never skips a row that commits late.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import threading
 import time
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Connection, Insert, Select, Table, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from marketguard.auth.roles import Principal, Role
 from marketguard.config import Settings
 from marketguard.dataguard.alert_events import log_rows, to_event
 from marketguard.dataguard.datasets import DATASETS
-from marketguard.dataguard.models import DataAccessLog, DataAlert
+from marketguard.dataguard.models import DataAccessLog, DataAccessLogHead, DataAlert
 from marketguard.errors import Conflict, Forbidden, NotFound
 from marketguard.ids import new_id
 from marketguard.risk.engine import Clock, Engine, wall_clock
@@ -51,7 +51,6 @@ RAISE_ON_WARM = timedelta(minutes=10)
 SYSTEM_ACTOR = "system:data-alerts"
 BATCH_S = 0.25
 """How long the evaluator's thread lets reads gather before it catches up on them."""
-_SEQ_LOCK = 0x6D67_6461_7461  # "mgdata": the PostgreSQL advisory lock of the log's seq
 _EVAL_LOCK = 0x6D67_616C_7274  # "mgalrt": one evaluator writes alerts at a time
 _SCHEDULED = "marketguard_data_alerts_scheduled"
 
@@ -74,17 +73,39 @@ def load_alert_rules(settings: Settings) -> RuleSet:
 # -- the log's sequence -------------------------------------------------------
 
 
-def next_seq(session: Session) -> Any:
-    """Return the SQL expression numbering a new log row, taken in commit order.
+_LOG = cast(Table, DataAccessLog.__table__)
+_HEAD = cast(Table, DataAccessLogHead.__table__)
+_NEXT_BY_MAX = select(func.coalesce(func.max(_LOG.c.seq), 0) + 1).scalar_subquery()
+# Bump the head row, creating it (numbered after the rows already logged) if it is
+# missing: a database made by ``create_all`` or emptied by TRUNCATE needs no seeding.
+_BUMP_HEAD = (
+    postgresql.insert(_HEAD)
+    .values(id=1, seq=_NEXT_BY_MAX)
+    .on_conflict_do_update(index_elements=[_HEAD.c.id], set_={"seq": _HEAD.c.seq + 1})
+    .returning(_HEAD.c.seq)
+    .cte("head")
+)
+# Built once: a logged read runs one of them, and building (and cache-keying) a
+# statement costs more than executing this one.
+_APPEND = {
+    "postgresql": insert(_LOG)
+    .values(seq=select(_BUMP_HEAD.c.seq).scalar_subquery())
+    .add_cte(_BUMP_HEAD),
+    "sqlite": insert(_LOG).values(seq=_NEXT_BY_MAX),
+}
 
-    On PostgreSQL a transaction-scoped advisory lock is taken first and held to
-    the commit, so numbers are handed out in commit order: a reader that has
-    seen row N committed has seen every row below N. SQLite has one writer at a
-    time, which gives the same guarantee.
+
+def append_statement(connection: Connection) -> Insert:
+    """Return the INSERT that appends one log row, numbered in commit order.
+
+    On PostgreSQL the statement first bumps the head row (``DataAccessLogHead``)
+    and numbers the row with the result: one round trip. The head's row lock is
+    held to the commit, so a second writer waits there and, once the first
+    commits, reads the number after it; a reader that has seen row N committed
+    has seen every row below N. SQLite has one writer at a time, which gives the
+    same guarantee to ``max(seq) + 1``. The caller passes every other column.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEQ_LOCK})
-    return select(func.coalesce(func.max(DataAccessLog.seq), 0) + 1).scalar_subquery()
+    return _APPEND[connection.dialect.name]
 
 
 # -- evaluation ---------------------------------------------------------------
