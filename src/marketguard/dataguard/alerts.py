@@ -157,6 +157,8 @@ class AlertEvaluator:
             if self._stopped:
                 return
             time.sleep(BATCH_S)  # let a burst of reads land, then evaluate them together
+            if self._stopped:  # forgotten while it slept: its database may be gone
+                return
             self._wake.clear()
             try:
                 self.catch_up()
@@ -172,15 +174,18 @@ class AlertEvaluator:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVAL_LOCK})
             top = int(session.scalar(select(func.max(DataAccessLog.seq))) or 0)
             created: list[str] = []
+            owners: dict[tuple[str, str], list[str]] = {}  # who is told, asked once per batch
             if self.engine is None or top < self.seen:  # first call, or the log was reset
-                created += self._warm(session, top, now or utcnow())
+                created += self._warm(session, top, now or utcnow(), owners)
             stmt = select(DataAccessLog).where(DataAccessLog.seq > self.seen)
             for row, grant in log_rows(session, stmt):
-                created += self._evaluate(session, row, to_event(row, grant))
+                created += self._evaluate(session, row, to_event(row, grant), owners)
                 self.seen = row.seq
             return created
 
-    def _warm(self, session: Session, top: int, now: datetime) -> list[str]:
+    def _warm(
+        self, session: Session, top: int, now: datetime, owners: dict[tuple[str, str], list[str]]
+    ) -> list[str]:
         """Start from fresh windows filled with the last 7 days of the log (up to ``top``).
 
         Rows of the last few minutes are evaluated as usual (nobody may have yet);
@@ -196,13 +201,19 @@ class AlertEvaluator:
         for row, grant in log_rows(session, stmt):
             event = to_event(row, grant)
             if row.at >= recent:
-                created += self._evaluate(session, row, event)
+                created += self._evaluate(session, row, event, owners)
             else:
                 self.engine.decide(event, row.seq)
         self.seen = top
         return created
 
-    def _evaluate(self, session: Session, row: DataAccessLog, event: dict[str, Any]) -> list[str]:
+    def _evaluate(
+        self,
+        session: Session,
+        row: DataAccessLog,
+        event: dict[str, Any],
+        owners: dict[tuple[str, str], list[str]],
+    ) -> list[str]:
         assert self.engine is not None
         decision = self.engine.decide(event, row.seq)
         if "error" in decision:
@@ -219,8 +230,13 @@ class AlertEvaluator:
             rule = self.rules[name]
             if rule.action == "allow":
                 continue
+            told = owners.get((row.dataset, row.actor))
+            if told is None:
+                told = owners[(row.dataset, row.actor)] = owners_of(
+                    session, dataset=row.dataset, actor=row.actor
+                )
             alert_id = raise_alert(session, row=row, event=event, rule=name, action=rule.action,
-                                   score=rule.score, decision=decision)
+                                   score=rule.score, decision=decision, owners=told)
             if alert_id is not None:
                 created.append(alert_id)
         return created
@@ -235,9 +251,11 @@ def raise_alert(
     action: str,
     score: int,
     decision: dict[str, Any],
+    owners: list[str] | None = None,
 ) -> str | None:
     """Insert the alert of one rule on one log row unless it exists; audit a new one.
 
+    ``owners``: who is told (see :func:`owners_of`, asked when not given).
     Returns the new alert's id, or None when another evaluator raised it first.
     """
     values = {
@@ -251,19 +269,14 @@ def raise_alert(
         "level": int(event["level"]),
         "rows": row.rows,
         "log_id": row.id,
-        "owners": owners_of(session, dataset=row.dataset, actor=row.actor),
+        "owners": owners if owners is not None else owners_of(
+            session, dataset=row.dataset, actor=row.actor
+        ),
         "status": "open",
         "decision": decision,
     }
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
-        module.insert(DataAlert)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["log_id", "rule"])
-        .returning(DataAlert.id)
-    )
-    inserted = session.execute(stmt).scalar()
+    connection = session.connection()
+    inserted = connection.execute(_RAISE[connection.dialect.name], values).scalar()
     if inserted is None:
         return None
     audit.record(
@@ -277,6 +290,17 @@ def raise_alert(
                                             "level", "rows", "log_id", "owners")},
     )
     return str(inserted)
+
+
+_ALERTS = cast(Table, DataAlert.__table__)
+# Built once (a statement built per alert cost more than running it); the values are
+# bound at execution.
+_RAISE = {
+    name: module.insert(_ALERTS)
+    .on_conflict_do_nothing(index_elements=["log_id", "rule"])
+    .returning(_ALERTS.c.id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def owners_of(session: Session, *, dataset: str, actor: str) -> list[str]:
