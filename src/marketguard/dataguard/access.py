@@ -92,7 +92,9 @@ def preload_live_grants(session: Session, token_id: str) -> None:
     if rows:
         grants = [LiveGrant(r.grant_id, r.dataset, frozenset(r.fields), r.purpose, r.expires_at)
                   for r in rows if r.grant_id is not None]
-        session.info[_PRELOADED] = (rows[0][0].name, now, grants)
+        # The token is kept here too: the session holds loaded rows weakly, and a token
+        # nobody references would be gone before the verification looks for it.
+        session.info[_PRELOADED] = (rows[0][0], now, grants)
 
 
 def load_live_grants(session: Session, *, grantee: str, now: datetime) -> list[LiveGrant]:
@@ -103,7 +105,7 @@ def load_live_grants(session: Session, *, grantee: str, now: datetime) -> list[L
     ``now`` (those expired since are dropped).
     """
     preloaded = session.info.pop(_PRELOADED, None)
-    if preloaded is not None and preloaded[0] == grantee and preloaded[1] <= now:
+    if preloaded is not None and preloaded[0].name == grantee and preloaded[1] <= now:
         return [grant for grant in preloaded[2] if grant.expires_at > now]
     rows = session.execute(_LIVE_GRANTS, {"grantee": grantee, "now": now})
     return [LiveGrant(r.id, r.dataset, frozenset(r.fields), r.purpose, r.expires_at) for r in rows]
