@@ -6,7 +6,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from marketguard.config import Settings
 from marketguard.dataguard.access import (
@@ -14,13 +16,21 @@ from marketguard.dataguard.access import (
     Permit,
     Visibility,
     load_live_grants,
+    preload_live_grants,
     show_records,
 )
 from marketguard.dataguard.datasets import NOTICES, SELLERS
+from marketguard.dataguard.models import DataAccessLog
 from marketguard.uow import unit_of_work
 from tests.dataguard.helpers import decide, request_access, seed
 
 LATER = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def logged_rows(settings: Settings) -> int:
+    with unit_of_work(settings) as session:
+        return int(session.scalar(select(func.count()).select_from(DataAccessLog)) or 0)
+
 PHONE_GRANT = LiveGrant("g-1", "sellers", frozenset({"identifiers.phone"}), "case 1", LATER)
 
 
@@ -104,3 +114,35 @@ def test_when_requests_are_listed_then_staff_see_their_own_and_owners_see_all(
     pending = client.get("/api/v1/data/access-requests?status=pending",
                          headers=world.headers["olga"]).json()["items"]
     assert len(pending) == 2
+
+
+def test_when_grants_come_with_the_token_then_the_check_drops_those_expired_since(
+    client: TestClient, settings: Settings, tmp_path: Path
+) -> None:
+    world = seed(settings, tmp_path)
+    filed = request_access(client, world.headers["alice"], duration="PT1H")
+    decide(client, world.headers["olga"], filed.json()["id"])
+    token_id = world.headers["alice"]["Authorization"].split("_")[1]
+    with unit_of_work(settings) as session:
+        preload_live_grants(session, token_id)
+        later = datetime.now(UTC) + timedelta(hours=1, seconds=1)
+        assert load_live_grants(session, grantee="alice", now=later) == []
+    with unit_of_work(settings) as session:
+        preload_live_grants(session, token_id)
+        assert load_live_grants(session, grantee="bob", now=datetime.now(UTC)) == []
+        assert len(load_live_grants(session, grantee="alice", now=datetime.now(UTC))) == 1
+
+
+@pytest.mark.parametrize("secret", ["not-a-token", "mgt_nosuchtoken_0123456789", ""])
+def test_when_the_token_is_unknown_or_malformed_then_the_records_route_refuses_and_logs_nothing(
+    client: TestClient, settings: Settings, tmp_path: Path, secret: str
+) -> None:
+    world = seed(settings, tmp_path)
+    before = logged_rows(settings)
+    answer = client.get("/api/v1/data/datasets/sellers/records",
+                        headers={"Authorization": f"Bearer {secret}"})
+    assert answer.status_code == 401
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert logged_rows(settings) == before
+    assert client.get("/api/v1/data/datasets/sellers/records",
+                      headers=world.headers["alice"]).status_code == 200

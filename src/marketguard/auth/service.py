@@ -156,6 +156,14 @@ def authenticate(session: Session, secret: str, *, now: datetime | None = None) 
     return verify(session, secret, now=now)[0]
 
 
+def token_id_of(secret: str) -> str | None:
+    """Return the id of the token a bearer secret names, or None when it is malformed."""
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    return parts[1]
+
+
 def verify(
     session: Session, secret: str, *, now: datetime | None = None
 ) -> tuple[Principal, datetime | None]:

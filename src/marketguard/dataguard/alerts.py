@@ -9,8 +9,8 @@ every row it has not seen (rows logged by other processes included), so every
 process holds the same windows; an alert is inserted "if absent" under a unique
 (log row, rule) key, so two processes evaluating one row raise one alert.
 
-``seq`` is taken in commit order (see :func:`next_seq`), so following the log
-by ``seq`` never skips a row that commits late.
+``seq`` is taken in commit order (see :func:`append_statement`), so following
+the log by ``seq`` never skips a row that commits late.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import threading
 import time
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Connection, Insert, Select, Table, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from marketguard.auth.roles import Principal, Role
 from marketguard.config import Settings
 from marketguard.dataguard.alert_events import log_rows, to_event
 from marketguard.dataguard.datasets import DATASETS
-from marketguard.dataguard.models import DataAccessLog, DataAlert
+from marketguard.dataguard.models import DataAccessLog, DataAccessLogHead, DataAlert
 from marketguard.errors import Conflict, Forbidden, NotFound
 from marketguard.ids import new_id
 from marketguard.incidents.detectors import access_alert_raised
@@ -52,7 +52,6 @@ RAISE_ON_WARM = timedelta(minutes=10)
 SYSTEM_ACTOR = "system:data-alerts"
 BATCH_S = 0.25
 """How long the evaluator's thread lets reads gather before it catches up on them."""
-_SEQ_LOCK = 0x6D67_6461_7461  # "mgdata": the PostgreSQL advisory lock of the log's seq
 _EVAL_LOCK = 0x6D67_616C_7274  # "mgalrt": one evaluator writes alerts at a time
 _SCHEDULED = "marketguard_data_alerts_scheduled"
 
@@ -75,17 +74,39 @@ def load_alert_rules(settings: Settings) -> RuleSet:
 # -- the log's sequence -------------------------------------------------------
 
 
-def next_seq(session: Session) -> Any:
-    """Return the SQL expression numbering a new log row, taken in commit order.
+_LOG = cast(Table, DataAccessLog.__table__)
+_HEAD = cast(Table, DataAccessLogHead.__table__)
+_NEXT_BY_MAX = select(func.coalesce(func.max(_LOG.c.seq), 0) + 1).scalar_subquery()
+# Bump the head row, creating it (numbered after the rows already logged) if it is
+# missing: a database made by ``create_all`` or emptied by TRUNCATE needs no seeding.
+_BUMP_HEAD = (
+    postgresql.insert(_HEAD)
+    .values(id=1, seq=_NEXT_BY_MAX)
+    .on_conflict_do_update(index_elements=[_HEAD.c.id], set_={"seq": _HEAD.c.seq + 1})
+    .returning(_HEAD.c.seq)
+    .cte("head")
+)
+# Built once: a logged read runs one of them, and building (and cache-keying) a
+# statement costs more than executing this one.
+_APPEND = {
+    "postgresql": insert(_LOG)
+    .values(seq=select(_BUMP_HEAD.c.seq).scalar_subquery())
+    .add_cte(_BUMP_HEAD),
+    "sqlite": insert(_LOG).values(seq=_NEXT_BY_MAX),
+}
 
-    On PostgreSQL a transaction-scoped advisory lock is taken first and held to
-    the commit, so numbers are handed out in commit order: a reader that has
-    seen row N committed has seen every row below N. SQLite has one writer at a
-    time, which gives the same guarantee.
+
+def append_statement(connection: Connection) -> Insert:
+    """Return the INSERT that appends one log row, numbered in commit order.
+
+    On PostgreSQL the statement first bumps the head row (``DataAccessLogHead``)
+    and numbers the row with the result: one round trip. The head's row lock is
+    held to the commit, so a second writer waits there and, once the first
+    commits, reads the number after it; a reader that has seen row N committed
+    has seen every row below N. SQLite has one writer at a time, which gives the
+    same guarantee to ``max(seq) + 1``. The caller passes every other column.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SEQ_LOCK})
-    return select(func.coalesce(func.max(DataAccessLog.seq), 0) + 1).scalar_subquery()
+    return _APPEND[connection.dialect.name]
 
 
 # -- evaluation ---------------------------------------------------------------
@@ -137,6 +158,8 @@ class AlertEvaluator:
             if self._stopped:
                 return
             time.sleep(BATCH_S)  # let a burst of reads land, then evaluate them together
+            if self._stopped:  # forgotten while it slept: its database may be gone
+                return
             self._wake.clear()
             try:
                 self.catch_up()
@@ -152,15 +175,18 @@ class AlertEvaluator:
                 session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _EVAL_LOCK})
             top = int(session.scalar(select(func.max(DataAccessLog.seq))) or 0)
             created: list[str] = []
+            owners: dict[tuple[str, str], list[str]] = {}  # who is told, asked once per batch
             if self.engine is None or top < self.seen:  # first call, or the log was reset
-                created += self._warm(session, top, now or utcnow())
+                created += self._warm(session, top, now or utcnow(), owners)
             stmt = select(DataAccessLog).where(DataAccessLog.seq > self.seen)
             for row, grant in log_rows(session, stmt):
-                created += self._evaluate(session, row, to_event(row, grant))
+                created += self._evaluate(session, row, to_event(row, grant), owners)
                 self.seen = row.seq
             return created
 
-    def _warm(self, session: Session, top: int, now: datetime) -> list[str]:
+    def _warm(
+        self, session: Session, top: int, now: datetime, owners: dict[tuple[str, str], list[str]]
+    ) -> list[str]:
         """Start from fresh windows filled with the last 7 days of the log (up to ``top``).
 
         Rows of the last few minutes are evaluated as usual (nobody may have yet);
@@ -176,13 +202,19 @@ class AlertEvaluator:
         for row, grant in log_rows(session, stmt):
             event = to_event(row, grant)
             if row.at >= recent:
-                created += self._evaluate(session, row, event)
+                created += self._evaluate(session, row, event, owners)
             else:
                 self.engine.decide(event, row.seq)
         self.seen = top
         return created
 
-    def _evaluate(self, session: Session, row: DataAccessLog, event: dict[str, Any]) -> list[str]:
+    def _evaluate(
+        self,
+        session: Session,
+        row: DataAccessLog,
+        event: dict[str, Any],
+        owners: dict[tuple[str, str], list[str]],
+    ) -> list[str]:
         assert self.engine is not None
         decision = self.engine.decide(event, row.seq)
         if "error" in decision:
@@ -199,8 +231,13 @@ class AlertEvaluator:
             rule = self.rules[name]
             if rule.action == "allow":
                 continue
+            told = owners.get((row.dataset, row.actor))
+            if told is None:
+                told = owners[(row.dataset, row.actor)] = owners_of(
+                    session, dataset=row.dataset, actor=row.actor
+                )
             alert_id = raise_alert(session, row=row, event=event, rule=name, action=rule.action,
-                                   score=rule.score, decision=decision)
+                                   score=rule.score, decision=decision, owners=told)
             if alert_id is not None:
                 created.append(alert_id)
                 access_alert_raised(session, self.settings, actor=row.actor,
@@ -218,9 +255,11 @@ def raise_alert(
     action: str,
     score: int,
     decision: dict[str, Any],
+    owners: list[str] | None = None,
 ) -> str | None:
     """Insert the alert of one rule on one log row unless it exists; audit a new one.
 
+    ``owners``: who is told (see :func:`owners_of`, asked when not given).
     Returns the new alert's id, or None when another evaluator raised it first.
     """
     values = {
@@ -234,19 +273,14 @@ def raise_alert(
         "level": int(event["level"]),
         "rows": row.rows,
         "log_id": row.id,
-        "owners": owners_of(session, dataset=row.dataset, actor=row.actor),
+        "owners": owners if owners is not None else owners_of(
+            session, dataset=row.dataset, actor=row.actor
+        ),
         "status": "open",
         "decision": decision,
     }
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
-        module.insert(DataAlert)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["log_id", "rule"])
-        .returning(DataAlert.id)
-    )
-    inserted = session.execute(stmt).scalar()
+    connection = session.connection()
+    inserted = connection.execute(_RAISE[connection.dialect.name], values).scalar()
     if inserted is None:
         return None
     audit.record(
@@ -260,6 +294,17 @@ def raise_alert(
                                             "level", "rows", "log_id", "owners")},
     )
     return str(inserted)
+
+
+_ALERTS = cast(Table, DataAlert.__table__)
+# Built once (a statement built per alert cost more than running it); the values are
+# bound at execution.
+_RAISE = {
+    name: module.insert(_ALERTS)
+    .on_conflict_do_nothing(index_elements=["log_id", "rule"])
+    .returning(_ALERTS.c.id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def owners_of(session: Session, *, dataset: str, actor: str) -> list[str]:

@@ -10,8 +10,9 @@ under which grant and for what purpose.
 
 The log is also a stream: ``seq`` numbers its rows in commit order, so the
 alert evaluator of every API process can follow it (docs/data-protection.md,
-"Alerts"). Alerts are rows unique per log row and rule, so two processes
-evaluating the same row raise one alert.
+"Alerts"); on PostgreSQL a single head row hands the numbers out. Alerts are
+rows unique per log row and rule, so two processes evaluating the same row
+raise one alert.
 """
 
 from __future__ import annotations
@@ -130,6 +131,24 @@ class DataAccessLog(Base):
     seq: Mapped[int] = mapped_column(Integer, info=_ACCESS)  # 1, 2, ... in commit order
     level: Mapped[int | None] = mapped_column(Integer, info=_ACCESS)  # highest of ``fields``
     purpose_declared: Mapped[str | None] = mapped_column(Text, info=_PURPOSE)
+
+
+class DataAccessLogHead(Base):
+    """The single row that numbers the access log on PostgreSQL: the newest row's ``seq``.
+
+    Why a row and not a sequence or an advisory lock: a logged read bumps it in
+    the very statement that appends its log row (one round trip), and the row
+    lock that takes is held to the commit, so numbers are handed out in commit
+    order: a reader that has seen row N committed has seen every row below N.
+    SQLite has one writer at a time, so there the INSERT takes ``max(seq) + 1``
+    and this row is not used.
+    """
+
+    __tablename__ = "data_access_log_head"
+    __table_args__ = {"info": owned_by(SECURITY)}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=_ACCESS)
+    seq: Mapped[int] = mapped_column(Integer, info=_ACCESS)
 
 
 class DataAlert(Base):

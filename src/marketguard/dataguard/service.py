@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -498,12 +498,14 @@ def log_access(
 ) -> str:
     """Append one access-log row, numbered in commit order; return its id.
 
-    A plain INSERT rather than an ORM object: it runs on every logged read.
-    With ``settings``, the alert evaluator catches up once the unit of work commits.
+    One prebuilt Core INSERT on the session's connection rather than an ORM
+    object: it runs on every logged read. With ``settings``, the alert evaluator
+    catches up once the unit of work commits.
     """
     entry_id = new_id()
-    session.execute(
-        insert(DataAccessLog).values(seq=alerts.next_seq(session)),
+    connection = session.connection()
+    connection.execute(
+        alerts.append_statement(connection),
         {
             "id": entry_id,
             "at": at or utcnow(),
