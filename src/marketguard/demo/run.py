@@ -31,6 +31,7 @@ from marketguard.demo.alerts_step import run_data_alerts
 from marketguard.demo.data_step import run_data_protection
 from marketguard.demo.detection_step import scan_new_listings, work_review_queue
 from marketguard.demo.exports_step import run_data_leaving
+from marketguard.demo.incidents_step import run_incidents
 from marketguard.demo.notices_step import run_notices
 from marketguard.demo.progress import progress_bars
 from marketguard.demo.risk_step import run_risk
@@ -189,4 +190,5 @@ STEPS = [
     ("8. Staff reading in bulk or off purpose raise alerts", run_data_alerts),
     ("9. Hand data to vendors encrypted; trace a leaked fragment", run_data_leaving),
     ("10. Verify the audit log", _audit),
+    ("11. Incidents the month opened, ranked by damage", run_incidents),
 ]
