@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from fastapi import Depends
 from playwright.sync_api import Page, expect
 from starlette.applications import Starlette
