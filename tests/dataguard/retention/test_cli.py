@@ -45,7 +45,8 @@ def test_when_retention_is_applied_then_counts_per_dataset_and_the_log_verifies(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert set(report["datasets"]) == {"sellers", "listings", "orders", "notices",
-                                       "risk_events", "idempotency_records"}
+                                       "risk_events", "idempotency_records", "sign_in_failures",
+                                       "invitations"}
     assert report["dry_run"] is False
     verify = run(ready, "audit", "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr

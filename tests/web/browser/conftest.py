@@ -129,6 +129,13 @@ class LiveServer:
     settings: Settings
     port: int
     url: str
+    app: Any = None
+
+    def use_settings(self, **changes: Any) -> Settings:
+        """Change settings of the running app (e.g. a lower sign-in failure limit)."""
+        self.settings = self.settings.model_copy(update=changes)
+        self.app.state.settings = self.settings
+        return self.settings
 
     def at(self, path: str) -> str:
         return self.url + path
@@ -201,9 +208,11 @@ def live_server(live_settings: Settings) -> Iterator[LiveServer]:
     """The whole app, portal and API, answering on ``http://localhost:PORT``."""
     from marketguard.app import create_app
 
-    port, thread = serve(create_app(live_settings))
+    app = create_app(live_settings)
+    port, thread = serve(app)
     try:
-        yield LiveServer(settings=live_settings, port=port, url=f"http://localhost:{port}")
+        yield LiveServer(settings=live_settings, port=port, url=f"http://localhost:{port}",
+                         app=app)
     finally:
         thread.stop()
 
@@ -322,6 +331,11 @@ class VirtualAuthenticator:
         answer = self.cdp.send("WebAuthn.getCredentials",
                                {"authenticatorId": self.authenticator_id})
         return list(answer["credentials"])
+
+    def remove(self) -> None:
+        """Take the authenticator away (as if the device were lost)."""
+        self.cdp.send("WebAuthn.removeVirtualAuthenticator",
+                      {"authenticatorId": self.authenticator_id})
 
     def set_user_verified(self, verified: bool) -> None:
         """Make the next ceremonies pass (True) or fail (False) user verification."""

@@ -27,6 +27,8 @@ NOTICE_SETTLED = "the notice was settled (every listing final, or the notice ref
 ORDER_PLACED = "the order was placed"
 EVENT_SEEN = "the event happened"
 REQUEST_ANSWERED = "the request was answered"
+SIGN_IN_FAILED = "the sign-in failed"
+INVITATION_SPENT = "the enrolment link was used or expired"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("idempotency_records.body", _days(7), REQUEST_ANSWERED, "deleted",
          "a retried request comes within minutes; a week is ample"),
+    Rule("sign_in_failures.client", _days(1), SIGN_IN_FAILED, "deleted",
+         "failures are counted over 15 minutes to slow guessing down; a day covers any "
+         "question about an attack in progress (the audit log keeps the event)"),
+    Rule("invitations.email", _days(30), INVITATION_SPENT, "deleted",
+         "a spent link answers 'was I invited, and when?' for a month; the audit log "
+         "keeps that it was made"),
 )
 RULES_BY_FIELD: dict[str, Rule] = {rule.field: rule for rule in RULES}
 
@@ -93,9 +101,6 @@ KEPT: tuple[tuple[str, str], ...] = (
      "third-party sharing is honoured for as long as anything about them is held"),
     ("api_tokens.name", "kept while the token exists: names the person it speaks for"),
     ("people.email", "kept while the person's portal account exists: it names who signs in"),
-    ("invitations.email", "kept with the invitation: names whom an enrolment link was for"),
-    ("sign_in_failures.client", "kept with the failure: the address failed sign-ins came "
-     "from, counted to slow guessing down"),
     ("rights.holder", "kept while the right is registered: the holder of a public "
      "registration"),
     ("brands.extra", "kept while the brand pack is registered"),

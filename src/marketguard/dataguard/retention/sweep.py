@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, select, update
+from sqlalchemy import String, and_, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from marketguard.api.models import IdempotencyRecord
 from marketguard.audit import service as audit
+from marketguard.auth.models import Invitation, SignInFailure
 from marketguard.auth.roles import Principal
 from marketguard.catalog.models import Listing, Order, Seller, SellerIdentifier
 from marketguard.config import Settings
@@ -229,6 +230,35 @@ def _idempotency(sweep: Sweep) -> list[Outcome]:
     return [sweep.outcome("idempotency_records", rule, rows, "stored answers to retries")]
 
 
+# -- portal sign-in material ---------------------------------------------------------
+
+
+def _delete(sweep: Sweep, model: Any, where: Sequence[Any]) -> int:
+    """Count (dry run) or delete the rows matching ``where``; return how many."""
+    if sweep.dry_run:
+        return _count(sweep.session, model, where)
+    result = sweep.session.execute(
+        delete(model).where(*where).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _sign_in_failures(sweep: Sweep) -> list[Outcome]:
+    rule = "sign_in_failures.client"
+    where = (SignInFailure.at <= sweep.policy.cutoff(rule, sweep.now),)
+    return [sweep.outcome("sign_in_failures", rule, _delete(sweep, SignInFailure, where),
+                          "failed portal sign-ins")]
+
+
+def _invitations(sweep: Sweep) -> list[Outcome]:
+    rule = "invitations.email"
+    cutoff = sweep.policy.cutoff(rule, sweep.now)
+    where = (or_(Invitation.used_at <= cutoff,
+                 and_(Invitation.used_at.is_(None), Invitation.expires_at <= cutoff)),)
+    return [sweep.outcome("invitations", rule, _delete(sweep, Invitation, where),
+                          "used or expired enrolment links")]
+
+
 def _count(session: Session, model: Any, where: Sequence[Any]) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
@@ -261,6 +291,8 @@ APPLIERS: dict[str, Applier] = {
         Applier("risk_events", tuple(r for r in RULES_BY_FIELD if r.startswith("risk_events.")),
                 _risk),
         Applier("idempotency_records", ("idempotency_records.body",), _idempotency),
+        Applier("sign_in_failures", ("sign_in_failures.client",), _sign_in_failures),
+        Applier("invitations", ("invitations.email",), _invitations),
     )
 }
 
