@@ -27,6 +27,7 @@ from marketguard.auth.roles import Principal, Role
 from marketguard.dataguard.exports import service as exports
 from marketguard.dataguard.exports import trace as tracing
 from marketguard.dataguard.exports import vendors
+from marketguard.incidents.detectors import export_traced
 from marketguard.uow import unit_of_work
 
 ADMIN = Principal(token_id="demo-admin", name="ari.admin", role=Role.platform_admin)
@@ -78,6 +79,7 @@ def run_data_leaving(ctx: Any) -> None:
     (folder / "leaked-fragment.csv").write_bytes(leak)
     with unit_of_work(settings) as session:
         matches = tracing.trace(session, leak, settings=settings)
+        export_traced(session, settings, matches)  # a leak is an incident (step 11)
     console.print(f"a fragment of {LEAKED_ROWS} rows turns up (shuffled, phone column dropped, "
                   "re-saved with ';'); trace says:")
     found = Table()

@@ -33,6 +33,7 @@ from marketguard.demo.detection_step import scan_new_listings, work_review_queue
 from marketguard.demo.exports_step import run_data_leaving
 from marketguard.demo.incidents_step import run_incidents
 from marketguard.demo.notices_step import run_notices
+from marketguard.demo.portal_step import run_portal
 from marketguard.demo.progress import progress_bars
 from marketguard.demo.risk_step import run_risk
 from marketguard.detection.service import hash_references
@@ -191,4 +192,5 @@ STEPS = [
     ("9. Hand data to vendors encrypted; trace a leaked fragment", run_data_leaving),
     ("10. Verify the audit log", _audit),
     ("11. Incidents the month opened, ranked by damage", run_incidents),
+    ("12. The portal: a brand's agent is invited to sign in with a passkey", run_portal),
 ]
