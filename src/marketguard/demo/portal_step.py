@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from rich.panel import Panel
 from sqlalchemy import select
 
 from marketguard.auth import invitations
@@ -38,12 +37,12 @@ def run_portal(ctx: DemoContext) -> None:
         )
         name, url = brand.name, issued.url
     rel = os.path.relpath(ctx.folder / "demo.db")
-    ctx.console.print(Panel.fit(
-        f"{name}'s agent is invited to the portal (one use, 24 hours):\n\n  {url}\n\n"
-        "Serve the demo database, then open that link in a browser and press "
-        "[bold]Create passkey[/bold]:\n\n"
-        f"  MARKETGUARD_DATABASE_URL=sqlite:///{rel} .venv/bin/marketguard serve\n\n"
-        "Invite others the same way: .venv/bin/marketguard user invite --email E --role R "
-        "[--brand B] [--seller S]  (docs/portal.md)",
-        title="the portal",
-    ))
+    say = ctx.console.print
+    say(f"{name}'s agent is invited to the portal. The one-time enrolment link (24 hours):")
+    say(url, soft_wrap=True, highlight=False)  # one line, so it can be copied whole
+    say("Serve the demo database, open that link in a browser and press [bold]Create "
+        "passkey[/bold]:")
+    say(f"  MARKETGUARD_DATABASE_URL=sqlite:///{rel} .venv/bin/marketguard serve",
+        soft_wrap=True, highlight=False)
+    say("Invite others the same way: .venv/bin/marketguard user invite --email E --role R "
+        "[--brand B] [--seller S]  (docs/portal.md)", soft_wrap=True, highlight=False)
