@@ -152,6 +152,9 @@ def _seed(client: TestClient, settings: Settings, folder: Path) -> dict[str, Any
         "duration": "PT1H"})
     ids["request"] = request.json()["id"]
     ids["export"] = _seed_export(client, settings)
+    responder = auth(token(settings, "responder", name="walk-responder"))
+    ids["incident"] = client.post(f"{API}/incidents", headers=responder, json={
+        "title": "walk", "scope": {"users": 3}}).json()["id"]
     return ids
 
 
@@ -183,6 +186,7 @@ PARAMS: dict[str, list[str]] = {
     "webhook_id": ["webhook"],
     "request_id": ["request"],
     "export_id": ["export"],
+    "incident_id": ["incident"],
     "dataset": ["=sellers", "=listings", "=notices", "=orders", "=seller_identifiers",
                 "=brands"],
 }
