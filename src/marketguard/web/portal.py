@@ -24,6 +24,8 @@ from marketguard.web.routes import (
     notices,
     passkeys,
     review,
+    rights,
+    sellers,
     signin,
     transparency,
 )
@@ -39,6 +41,8 @@ ROUTERS += [notices.router, notice_review.router, brand.router]
 ROUTERS += [listings.router, review.router, access.router, transparency.router]
 # The responders' incidents, ranked by damage.
 ROUTERS += [incidents.router]
+# Staff sensitive actions (step-up): closing a store, verifying a brand's rights.
+ROUTERS += [sellers.router, rights.router]
 
 
 def is_page(request: Request) -> bool:
