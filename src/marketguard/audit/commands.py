@@ -32,11 +32,11 @@ def verify() -> None:
         incident = audit_verification_failed(
             session, get_settings(), kind=finding.kind, message=finding.message,
             records=finding.records, record_id=finding.record_id)
-        opened = f"incident {incident.id} ({incident.severity})"
+        opened = f"incident {incident.id} opened or updated, {incident.severity}"
     label = {"head": "NO USABLE HEAD", "unsigned": "UNSIGNED"}.get(finding.kind, "TAMPERED")
-    err_console.print(f"{label} ({finding.kind}): {finding.message}", highlight=False,
-                      soft_wrap=True)  # fmt: skip
-    err_console.print(f"opened or updated {opened}", highlight=False)
+    # One line, as scripts expect: the finding, then the incident it opened or grew.
+    err_console.print(f"{label} ({finding.kind}): {finding.message} ({opened})",
+                      highlight=False, soft_wrap=True)  # fmt: skip
     raise typer.Exit(1)
 
 
